@@ -1,0 +1,1 @@
+"""Sign-in, bearer tokens, and the signed-in user's scope."""

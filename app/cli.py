@@ -1,0 +1,7 @@
+"""flask CLI groups: demo data, imports, maintenance."""
+
+
+def register(app):
+    from app.demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)

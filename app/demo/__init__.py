@@ -1,0 +1,1 @@
+"""Demo data: Tongliao at its real size, or the national size for benchmarks."""

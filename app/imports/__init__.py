@@ -1,0 +1,5 @@
+"""Bulk imports of service points from CSV, GeoJSON and GeoPackage."""
+
+
+def register(api):
+    """Register the import blueprints on the API."""

@@ -1,0 +1,18 @@
+"""Models, one module per aggregate. Importing this package registers every table."""
+from app.models.audit import AuditEvent
+from app.models.orgs import Organisation
+from app.models.people import ApiToken, Device, GridAssignment, User
+from app.models.points import ServicePoint, Terminal
+from app.models.regions import Region
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Device",
+    "GridAssignment",
+    "Organisation",
+    "Region",
+    "ServicePoint",
+    "Terminal",
+    "User",
+]

@@ -1,0 +1,38 @@
+"""Organisations: banks as a tree (head office > county branch > outlet) and the
+regulator (a People's Bank branch) with the region it oversees.
+
+`path` is a materialised path of ids ("/1/7/42/") so "her bank's subtree" is one
+indexed prefix match instead of a recursive query on every request.
+"""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+ORG_KINDS = ("bank_head_office", "bank_branch", "bank_outlet", "regulator")
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(
+            "kind in ('bank_head_office','bank_branch','bank_outlet','regulator')", name="kind"
+        ),
+        Index("ix_organisations_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    short_name: Mapped[str | None] = mapped_column(String(50))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), nullable=False, default="/")
+    # The region the organisation serves: a regulator's scope, a branch's county.
+    region_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("regions.code"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    @property
+    def is_bank(self) -> bool:
+        return self.kind != "regulator"

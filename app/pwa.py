@@ -1,0 +1,37 @@
+"""Serves the PWA from static/: the shell at /, the service worker at /sw.js (it must
+be served from the root to control the whole origin) and the other assets."""
+from pathlib import Path
+
+from flask import Blueprint, send_from_directory
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+bp = Blueprint("pwa", __name__)
+
+
+@bp.get("/")
+def index():
+    return _send("index.html", max_age=0)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    # Never cached by HTTP: the browser must see a new worker as soon as it is deployed.
+    return _send("sw.js", max_age=0)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    return _send("manifest.webmanifest", max_age=0, mimetype="application/manifest+json")
+
+
+@bp.get("/static/<path:filename>")
+def asset(filename):
+    return _send(filename, max_age=3600)
+
+
+def _send(filename, max_age, mimetype=None):
+    response = send_from_directory(STATIC, filename, max_age=max_age, mimetype=mimetype)
+    if max_age == 0:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
