@@ -3,5 +3,7 @@
 
 def register(app):
     from app.demo.cli import demo_cli
+    from app.imports.cli import registry_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(registry_cli)

@@ -1,5 +1,10 @@
 """Serves the PWA from static/: the shell at /, the service worker at /sw.js (it must
-be served from the root to control the whole origin) and the other assets."""
+be served from the root to control the whole origin), the web app manifest, the other
+assets, and the API reference page at /api/v1/docs.
+
+static/sw.js and static/vendor/ are built from npm packages by `make frontend`
+(scripts/build-static.mjs); nothing here is fetched from a CDN.
+"""
 from pathlib import Path
 
 from flask import Blueprint, send_from_directory
@@ -17,7 +22,7 @@ def index():
 @bp.get("/sw.js")
 def service_worker():
     # Never cached by HTTP: the browser must see a new worker as soon as it is deployed.
-    return _send("sw.js", max_age=0)
+    return _send("sw.js", max_age=0, mimetype="text/javascript")
 
 
 @bp.get("/manifest.webmanifest")
@@ -25,8 +30,16 @@ def manifest():
     return _send("manifest.webmanifest", max_age=0, mimetype="application/manifest+json")
 
 
+@bp.get("/api/v1/docs")
+def api_docs():
+    """Readable API reference (swagger-ui from static/vendor) over /api/v1/openapi.json."""
+    return _send("api-docs.html", max_age=0)
+
+
 @bp.get("/static/<path:filename>")
 def asset(filename):
+    # The service worker's precache fetches with cache: 'reload', so an hour of HTTP
+    # caching never pins an old file into a new shell.
     return _send(filename, max_age=3600)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when something is missing:
-# PostGIS for PostgreSQL 15, Chromium for the browser tests, GDAL's tools for the
+# PostGIS for PostgreSQL 15, Chromium and CJK fonts for the browser tests, GDAL's tools for the
 # GIS-client tests, Node.js/npm for the front-end build. Idempotent.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ need=()
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v chromium >/dev/null || need+=(chromium)
+# Chinese glyphs for the browser tests' screenshots (without it they render as boxes).
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v npm >/dev/null || need+=(nodejs npm)
 

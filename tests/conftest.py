@@ -42,8 +42,10 @@ def database_url():
 def app(database_url):
     from flask_migrate import upgrade
 
-    app = create_app(TestConfig)
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    # Flask-SQLAlchemy builds its engine in init_app, so the URL must be in the config
+    # class create_app() reads, not set afterwards.
+    config = type("SessionTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(config)
     with app.app_context():
         upgrade()
         tables = db.session.execute(

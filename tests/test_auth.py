@@ -71,8 +71,12 @@ def test_password_is_stored_hashed(ctx, world):
 
 
 def test_login_is_rate_limited(database_url):
-    app = create_app(TestConfig)
-    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, LOGIN_RATE_LIMIT="3 per minute")
+    config = type(
+        "StrictLoginConfig",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_RATE_LIMIT": "3 per minute"},
+    )
+    app = create_app(config)
     client = app.test_client()
     codes = [
         client.post("/api/v1/auth/login", json={"username": "x", "password": "y"}).status_code

@@ -3,3 +3,6 @@
 
 def register(api):
     """Register the import blueprints on the API."""
+    from app.imports.routes import blp
+
+    api.register_blueprint(blp)

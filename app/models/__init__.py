@@ -1,5 +1,6 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 from app.models.audit import AuditEvent
+from app.models.ledger import LedgerCardDaily, LedgerDaily, LedgerEntry, LimitRule, RiskAlert
 from app.models.orgs import Organisation
 from app.models.people import ApiToken, Device, GridAssignment, User
 from app.models.points import ServicePoint, Terminal
@@ -10,8 +11,13 @@ __all__ = [
     "AuditEvent",
     "Device",
     "GridAssignment",
+    "LedgerCardDaily",
+    "LedgerDaily",
+    "LedgerEntry",
+    "LimitRule",
     "Organisation",
     "Region",
+    "RiskAlert",
     "ServicePoint",
     "Terminal",
     "User",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
@@ -27,3 +27,5 @@ class AuditEvent(db.Model):
     reason: Mapped[str | None]
     before = mapped_column(JSONB)
     after = mapped_column(JSONB)
+
+    actor = relationship("User", lazy="joined")

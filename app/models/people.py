@@ -75,6 +75,8 @@ class GridAssignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     user = relationship("User", lazy="joined")
+    # Loaded with load_only(name) where needed: the village polygon is not.
+    village = relationship("Region", lazy="select")
 
 
 class Device(db.Model):

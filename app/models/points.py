@@ -58,6 +58,8 @@ class ServicePoint(db.Model):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     bank = relationship("Organisation", lazy="joined")
+    # Loaded on request with load_only(name): a village's polygon is not needed to name it.
+    village = relationship("Region", lazy="select")
     terminals = relationship(
         "Terminal", back_populates="point", order_by="Terminal.id", lazy="selectin"
     )

@@ -2,4 +2,11 @@
 
 
 def register(api):
-    """Register the sync blueprints on the API."""
+    """Register the sync blueprint, and the ledger views that read what sync writes."""
+    from app.ledger import register as register_ledger
+    from app.sync.routes import blp
+    from app.sync.schemas import PushRecordSchema
+
+    api.spec.components.schema("PushRecord", schema=PushRecordSchema)
+    api.register_blueprint(blp)
+    register_ledger(api)

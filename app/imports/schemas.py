@@ -1,0 +1,38 @@
+"""Request and response schemas of the import endpoint."""
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from app.imports.coords import CRS_NAMES
+from app.imports.readers import FORMATS
+
+
+class ImportFormSchema(Schema):
+    format = fields.String(
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "csv, geojson or gpkg; taken from the file name when omitted"},
+    )
+    crs = fields.String(
+        load_default="wgs84",
+        validate=validate.OneOf(tuple(CRS_NAMES)),
+        metadata={"description": "Coordinate system of the file: wgs84 (GPS), gcj02 "
+                                 "(Amap/Tencent), bd09 (Baidu); stored as WGS-84"},
+    )
+    bank_id = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "The bank (or branch, outlet) the points belong to"},
+    )
+
+
+class ImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV, GeoJSON or GeoPackage file"})
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Integer(required=True, metadata={"description": "Service points created"})
+    terminals = fields.Integer(required=True, metadata={"description": "Terminals created"})
+    bank_id = fields.Integer(required=True)
+    point_ids = fields.List(fields.Integer(), required=True)
+    audit_event_id = fields.Integer(required=True)
+    file_name = fields.String(required=True)
+    format = fields.String(required=True)
+    crs = fields.String(required=True)

@@ -1,0 +1,74 @@
+"""Query arguments and pages of the ledger views."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.models.ledger import LEDGER_KINDS
+
+MAX_ID = 2**31 - 1
+
+
+class _PageArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+    point_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
+    # Business days (Asia/Shanghai), inclusive.
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
+
+
+class LedgerQueryArgsSchema(_PageArgs):
+    flagged = fields.Boolean(metadata={"description": "true: only records with flags"})
+
+
+class DailyQueryArgsSchema(_PageArgs):
+    pass
+
+
+class LedgerItemSchema(Schema):
+    id = fields.String()
+    seq = fields.Integer()
+    point_id = fields.Integer()
+    point_name = fields.String()
+    county_code = fields.String()
+    user_id = fields.Integer()
+    kind = fields.String()
+    amount_fen = fields.Integer()
+    card_masked = fields.String(allow_none=True, metadata={"description": "BIN + last 4 only"})
+    voucher_no = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+    received_at = fields.DateTime()
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    void_of = fields.String(allow_none=True)
+    voided_by = fields.String(allow_none=True)
+    flags = fields.List(fields.String())
+
+
+class DailyItemSchema(Schema):
+    point_id = fields.Integer()
+    point_name = fields.String()
+    county_code = fields.String()
+    day = fields.Date()
+    kind = fields.String()
+    count = fields.Integer()
+    amount_fen = fields.Integer()
+
+
+class LedgerPageSchema(Schema):
+    items = fields.List(fields.Nested(LedgerItemSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class DailyPageSchema(Schema):
+    items = fields.List(fields.Nested(DailyItemSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

@@ -1,0 +1,1 @@
+"""Grid-worker assignments: one active grid worker (网格员) per village."""

@@ -1,0 +1,1 @@
+"""Banks as an organisation tree (head office > branch > outlet) and regulators."""

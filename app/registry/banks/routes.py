@@ -1,0 +1,54 @@
+"""/api/v1/banks: organisations (banks and regulators)."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth import tokens
+from app.auth.tokens import current_user
+from app.registry.banks import services
+from app.registry.banks.schemas import (
+    BankCreateSchema,
+    BankPageSchema,
+    BankQueryArgsSchema,
+    BankSchema,
+    BankUpdateSchema,
+)
+
+blp = Blueprint("banks", __name__, url_prefix="/api/v1/banks", description="银行机构 Banks")
+BEARER = [{"bearerAuth": []}]
+
+
+@blp.route("")
+class Banks(MethodView):
+    @tokens.login_required()
+    @blp.arguments(BankQueryArgsSchema, location="query")
+    @blp.response(200, BankPageSchema)
+    @blp.doc(security=BEARER)
+    def get(self, args):
+        """Organisations in your scope, in tree order (by path)."""
+        return services.list_banks(current_user(), args)
+
+    @tokens.login_required("admin")
+    @blp.arguments(BankCreateSchema)
+    @blp.response(201, BankSchema)
+    @blp.doc(security=BEARER)
+    def post(self, data):
+        """Add a head office, branch, outlet or regulator (admin)."""
+        return services.create_bank(current_user(), data)
+
+
+@blp.route("/<int:org_id>")
+class BankById(MethodView):
+    @tokens.login_required()
+    @blp.response(200, BankSchema)
+    @blp.doc(security=BEARER)
+    def get(self, org_id):
+        """One organisation."""
+        return services.get_bank(current_user(), org_id)
+
+    @tokens.login_required("admin")
+    @blp.arguments(BankUpdateSchema)
+    @blp.response(200, BankSchema)
+    @blp.doc(security=BEARER)
+    def patch(self, data, org_id):
+        """Rename an organisation or set its region (admin). Moving it in the tree is not offered."""
+        return services.update_bank(current_user(), org_id, data)

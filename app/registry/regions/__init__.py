@@ -1,0 +1,1 @@
+"""Administrative regions: browse the tree, search by name or code."""

@@ -1,0 +1,58 @@
+"""Region queries. Regions are reference data: every signed-in user may browse them."""
+from flask_smorest import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import defer
+
+from app.extensions import db
+from app.models import Region
+from app.registry.common import paginate
+
+# Lists never need village polygons; they can be large.
+LIGHT = (defer(Region.geom),)
+
+
+def full_code(code: str) -> str:
+    """'150502' -> '150502000000': codes are stored zero-padded to 12 digits."""
+    return code.ljust(12, "0")
+
+
+def list_regions(args):
+    """Children of `parent`; else a search by `q`/`level`; else the provinces."""
+    stmt = select(Region).options(*LIGHT)
+    if args.get("parent"):
+        stmt = stmt.where(Region.parent_code == full_code(args["parent"]))
+    elif not (args.get("q") or args.get("level")):
+        stmt = stmt.where(Region.parent_code.is_(None))
+    if args.get("q"):
+        q = args["q"]
+        by_name = Region.name.icontains(q, autoescape=True)
+        stmt = stmt.where(or_(by_name, Region.code.startswith(q)) if q.isdigit() else by_name)
+    if args.get("level"):
+        stmt = stmt.where(Region.level == args["level"])
+    return paginate(stmt, args["limit"], args["offset"], (Region.code,))
+
+
+def region_detail(code: str):
+    region = db.session.get(Region, full_code(code)) if code.isdigit() and len(code) <= 12 else None
+    if region is None:
+        abort(404, message="无此地区 No region with this code")
+    region.parents = _parents(region)
+    region.children_count = db.session.scalar(
+        select(func.count()).where(Region.parent_code == region.code)
+    )
+    region.villages_count = db.session.scalar(
+        select(func.count()).where(Region.level == "village", Region.prefix.startswith(region.prefix))
+    ) if region.level != "village" else 0
+    return region
+
+
+def _parents(region):
+    """The chain above a region, province first (a handful of primary-key reads)."""
+    chain, code = [], region.parent_code
+    while code and len(chain) < 5:
+        parent = db.session.get(Region, code, options=LIGHT)
+        if parent is None:
+            break
+        chain.append(parent)
+        code = parent.parent_code
+    return list(reversed(chain))

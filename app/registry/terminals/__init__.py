@@ -1,0 +1,1 @@
+"""Terminals (助农机具) installed at service points."""

@@ -1,0 +1,69 @@
+"""Terminal queries and transactions, scoped through the point they belong to."""
+from sqlalchemy import select
+
+from app.audit import record_change
+from app.auth.scope import point_scope
+from app.extensions import db
+from app.models import ServicePoint, Terminal
+from app.registry.common import conflict, get_in_scope, reject, today
+from app.registry.points.services import get_point
+
+FIELDS = ("point_id", "merchant_code", "terminal_code", "serial_no", "kind", "installed_on", "removed_on")
+
+
+def snapshot(terminal) -> dict:
+    return {name: getattr(terminal, name) for name in FIELDS}
+
+
+def get_terminal(user, terminal_id, lock=False):
+    in_scope = Terminal.point_id.in_(select(ServicePoint.id).where(point_scope(user)))
+    return get_in_scope(Terminal, terminal_id, in_scope, lock=lock)
+
+
+def list_terminals(user, point_id):
+    return get_point(user, point_id).terminals
+
+
+def add_terminal(user, point_id, data):
+    point = get_point(user, point_id, lock=True)
+    if point.status == "closed":
+        conflict("已撤销的服务点不能新增机具 A closed point cannot get a terminal; reopen it first")
+    terminal = Terminal(point_id=point.id, county_code=point.county_code, **data)
+    _check_dates(terminal)
+    db.session.add(terminal)
+    db.session.flush()
+    record_change(user, "create", "terminal", terminal.id, None, snapshot(terminal), point.county_code)
+    db.session.commit()
+    return terminal
+
+
+def update_terminal(user, terminal_id, data):
+    terminal = get_terminal(user, terminal_id, lock=True)
+    if terminal.removed_on is not None:
+        conflict("机具已撤除 This terminal has been removed; register a new one")
+    before = snapshot(terminal)
+    for name, value in data.items():
+        setattr(terminal, name, value)
+    _check_dates(terminal)
+    record_change(user, "update", "terminal", terminal.id, before, snapshot(terminal), terminal.county_code)
+    db.session.commit()
+    return terminal
+
+
+def remove_terminal(user, terminal_id, data):
+    terminal = get_terminal(user, terminal_id, lock=True)
+    if terminal.removed_on is not None:
+        conflict(f"机具已于{terminal.removed_on}撤除 Already removed on {terminal.removed_on}")
+    before = snapshot(terminal)
+    terminal.removed_on = data.get("removed_on") or today()
+    if terminal.installed_on and terminal.removed_on < terminal.installed_on:
+        reject("removed_on", "撤除日期早于安装日期 Removal date is before the installation date")
+    record_change(user, "remove", "terminal", terminal.id, before, snapshot(terminal),
+                  terminal.county_code, data.get("reason"))
+    db.session.commit()
+    return terminal
+
+
+def _check_dates(terminal):
+    if terminal.installed_on and terminal.installed_on > today():
+        reject("installed_on", "安装日期不能晚于今天 Installation date is in the future")

@@ -1,0 +1,1 @@
+"""People: keepers, grid workers, field agents, supervisors, regulators, admins; devices."""

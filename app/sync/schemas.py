@@ -1,0 +1,124 @@
+"""Shapes of the sync protocol (issue 3). The PWA and the acceptance tests rely on them.
+
+The envelope is loaded by marshmallow; the records inside are checked one by one by
+app/sync/records.py, so one malformed record is rejected on its own instead of failing
+the whole batch.
+"""
+from marshmallow import Schema, fields, validate
+
+from app.models.ledger import LEDGER_KINDS
+
+STATUSES = ("accepted", "duplicate", "conflict", "rejected")
+
+
+class LedgerDataSchema(Schema):
+    """Documentation of `data` in a pushed record (checked by app/sync/records.py)."""
+
+    point_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LEDGER_KINDS))
+    amount_fen = fields.Integer(required=True, metadata={"description": "整数分 integer fen, >= 0"})
+    card_masked = fields.String(
+        allow_none=True, metadata={"description": "BIN + last 4 only, e.g. 622848******1234"}
+    )
+    voucher_no = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    occurred_at = fields.String(
+        required=True, metadata={"description": "ISO 8601 with a UTC offset (device clock)"}
+    )
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    void_of = fields.String(allow_none=True, metadata={"description": "id of the record voided"})
+
+
+class PushRecordSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "client-generated UUID"})
+    type = fields.String(required=True, metadata={"description": "ledger_entry"})
+    data = fields.Nested(LedgerDataSchema, required=True)
+
+
+class PushSchema(Schema):
+    device_id = fields.String(validate=validate.Length(max=64), allow_none=True)
+    # Raw items: each record is checked on its own so one bad record never fails the batch.
+    records = fields.List(
+        fields.Raw(metadata={"description": "a PushRecord"}),
+        required=True,
+        metadata={"description": "At most 1,000 records (more is a 413)"},
+    )
+
+
+class PushResultSchema(Schema):
+    id = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    reason = fields.String(allow_none=True)
+    flags = fields.List(fields.String())
+
+
+class PushResponseSchema(Schema):
+    results = fields.List(fields.Nested(PushResultSchema))
+
+
+class PullArgsSchema(Schema):
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class LimitSchema(Schema):
+    kind = fields.String()
+    region_prefix = fields.String()
+    bank_id = fields.Integer(allow_none=True)
+    min_fen = fields.Integer(allow_none=True)
+    multiple_of_fen = fields.Integer(allow_none=True)
+    per_card_daily_fen = fields.Integer(allow_none=True)
+    valid_from = fields.Date()
+    valid_to = fields.Date(allow_none=True)
+    source = fields.String(allow_none=True)
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    region_prefix = fields.String()
+    published_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+
+
+class PullPointSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+    village_code = fields.String()
+    county_code = fields.String()
+    bank_id = fields.Integer()
+    bank_name = fields.String(allow_none=True)
+    services = fields.List(fields.String())
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+
+
+class PulledRecordSchema(Schema):
+    id = fields.String()
+    seq = fields.Integer()
+    status = fields.String()
+    kind = fields.String()
+    amount_fen = fields.Integer()
+    card_masked = fields.String(allow_none=True)
+    voucher_no = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+    received_at = fields.DateTime()
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    void_of = fields.String(allow_none=True)
+    voided_by = fields.String(allow_none=True)
+    flags = fields.List(fields.String())
+
+
+class PullSchema(Schema):
+    cursor = fields.Integer(metadata={"description": "server sequence; send it back next time"})
+    has_more = fields.Boolean()
+    server_time = fields.DateTime()
+    point = fields.Nested(PullPointSchema)
+    limits = fields.List(fields.Nested(LimitSchema))
+    alerts = fields.List(fields.Nested(AlertSchema))
+    records = fields.List(fields.Nested(PulledRecordSchema))

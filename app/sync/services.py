@@ -1,0 +1,388 @@
+"""Push and pull: the server side of exactly-once sync (DESIGN.md, guarantees 1-3, 5-7).
+
+Push, per batch, in one transaction:
+  1. check every record in Python (app/sync/records.py); malformed ones are rejected,
+     records for a point the user does not own are rejected;
+  2. take the point's advisory lock (see "Why the lock" below);
+  3. look the ids up: the same id with the same body hash is a duplicate (success),
+     with another hash a conflict; nothing is stored twice;
+  4. flag business-rule breaks (app/sync/rules.py); flags never refuse a record;
+  5. insert all new records with ONE statement (json_to_recordset ... ON CONFLICT (id)
+     DO NOTHING RETURNING id) and update both rollups with ONE more statement;
+  6. COMMIT, and only then answer. A crash before the commit loses the whole batch (the
+     phone retries it); a crash after it makes the retry answer "duplicate".
+
+Why the lock: the pull cursor is the server sequence `seq`, and a reader must never
+see seq N+1 committed while seq N is still in flight, or the cursor would skip N for
+ever. Sequences are handed out at insert time but become visible at commit, so two
+concurrent transactions could commit out of order. Pull is per point, and every writer
+takes pg_advisory_xact_lock(point) before it takes any seq; the lock is held until its
+commit. So for one point, seqs are taken and committed strictly one transaction after
+another: any committed row of the point has a smaller seq than every row still in
+flight, and "seq > cursor" never passes over a row that will appear later. The same
+lock makes the duplicate check, the per-card daily totals and the void bookkeeping
+race-free within a point. Different points never wait for each other.
+"""
+import json
+import os
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_smorest import abort
+from sqlalchemy import func, or_, select, text
+
+from app.extensions import db
+from app.models import Device, RiskAlert, ServicePoint
+from app.sync import records as rec
+from app.sync.rules import RuleBook, amount_flags, context_flags, rules_for_point
+
+MAX_BATCH = 1000
+LOCK_NAMESPACE = 0x4C47  # first key of pg_advisory_xact_lock(int, int): the ledger's locks
+
+NOT_YOUR_POINT = "data.point_id: 非本人服务点 not your point"
+CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
+
+_EXISTING = text(
+    "SELECT id::text AS id, body_hash, flags FROM ledger_entries "
+    "WHERE id = ANY(CAST(:ids AS uuid[]))"
+)
+_LIVE_TARGETS = text(
+    "SELECT id::text FROM ledger_entries "
+    "WHERE id = ANY(CAST(:ids AS uuid[])) AND point_id = :point_id AND void_of IS NULL"
+)
+# Exact keys, so each is one primary-key probe (ANY() on cards and days separately
+# made the planner scan the table).
+_CARD_TOTALS = text(
+    "SELECT c.card_masked, c.day, c.kind, c.amount_fen "
+    "FROM unnest(CAST(:cards AS text[]), CAST(:days AS date[]), CAST(:kinds AS text[])) "
+    "  AS k(card_masked, day, kind) "
+    "JOIN ledger_card_daily c ON c.county_code = :county_code "
+    "  AND c.card_masked = k.card_masked AND c.day = k.day AND c.kind = k.kind"
+)
+_INSERT = text(
+    """
+    INSERT INTO ledger_entries (id, point_id, county_code, user_id, device_id, kind,
+        amount_fen, card_masked, voucher_no, note, occurred_at, location, void_of, flags,
+        body_hash)
+    SELECT r.id, :point_id, :county_code, :user_id, :device_id, r.kind, r.amount_fen,
+        r.card_masked, r.voucher_no, r.note, r.occurred_at,
+        CASE WHEN r.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END,
+        r.void_of, r.flags, r.body_hash
+    FROM json_to_recordset(CAST(:batch AS json)) AS r(
+        ord int, id uuid, kind text, amount_fen bigint, card_masked text, voucher_no text,
+        note text, occurred_at timestamptz, lon float8, lat float8, void_of uuid,
+        flags text[], body_hash text)
+    ORDER BY r.ord
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id::text
+    """
+)
+# Rollups count the *live* records: a record counts unless a void refers to it. The
+# delta of a batch, in one statement, whatever the arrival order:
+#   - a new record counts +1 unless a void for it is already stored (the void came
+#     first, or in the same batch);
+#   - a new void counts -1 of its target when the target was stored before this batch
+#     and this is the target's first void (by seq); otherwise it changes nothing.
+# So rollup = recount of live records, and a test checks exactly that.
+_ROLLUP = text(
+    """
+    WITH new AS (
+        SELECT * FROM ledger_entries WHERE id = ANY(CAST(:ids AS uuid[]))
+    ), delta AS (
+        SELECT n.point_id, n.county_code, n.kind, n.card_masked, n.occurred_at,
+               1 AS n, n.amount_fen AS amount
+        FROM new n
+        WHERE n.void_of IS NULL
+          AND NOT EXISTS (SELECT 1 FROM ledger_entries v
+                          WHERE v.void_of = n.id AND v.point_id = n.point_id)
+        UNION ALL
+        SELECT t.point_id, t.county_code, t.kind, t.card_masked, t.occurred_at,
+               -1, -t.amount_fen
+        FROM new v
+        JOIN ledger_entries t
+          ON t.id = v.void_of AND t.point_id = v.point_id AND t.void_of IS NULL
+        WHERE t.id <> ALL(CAST(:ids AS uuid[]))
+          AND NOT EXISTS (SELECT 1 FROM ledger_entries w
+                          WHERE w.void_of = t.id AND w.point_id = t.point_id
+                            AND w.seq < v.seq)
+    ), by_day AS (
+        SELECT *, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM delta
+    ), daily AS (
+        INSERT INTO ledger_daily AS d (point_id, day, kind, county_code, count, amount_fen)
+        SELECT point_id, day, kind, min(county_code), sum(n), sum(amount)
+        FROM by_day GROUP BY point_id, day, kind
+        ON CONFLICT (point_id, day, kind) DO UPDATE
+        SET count = d.count + excluded.count, amount_fen = d.amount_fen + excluded.amount_fen
+        RETURNING 1
+    )
+    INSERT INTO ledger_card_daily AS c (county_code, card_masked, day, kind, count, amount_fen)
+    SELECT county_code, card_masked, day, kind, sum(n), sum(amount)
+    FROM by_day WHERE card_masked IS NOT NULL
+    GROUP BY county_code, card_masked, day, kind
+    ON CONFLICT (county_code, card_masked, day, kind) DO UPDATE
+    SET count = c.count + excluded.count, amount_fen = c.amount_fen + excluded.amount_fen
+    """
+)
+
+
+def result(record_id, status, reason=None, flags=()):
+    return {"id": record_id, "status": status, "reason": reason, "flags": list(flags)}
+
+
+def push_device_id(token, user, device_key):
+    """The device to record: the token's own; else the user's device named in the body.
+    A revoked device answers 401 like a revoked token (a lost phone stops syncing)."""
+    if token.device_id is not None:
+        return token.device_id
+    if not device_key:
+        return None
+    device = db.session.scalar(
+        select(Device).where(Device.user_id == user.id, Device.device_key == device_key)
+    )
+    if device is None:
+        return None
+    if device.revoked_at is not None:
+        abort(401, message="该设备已被停用 This device has been revoked", code="device_revoked")
+    return device.id
+
+
+def check_batch_size(records):
+    if len(records) > MAX_BATCH:
+        abort(
+            413,
+            message=f"每批最多{MAX_BATCH}条记录 At most {MAX_BATCH} records a batch; "
+            f"got {len(records)}, split the batch",
+        )
+
+
+def push(user, device_id, records):
+    """Apply a pushed batch; one result per record, in order. Commits before returning."""
+    check_batch_size(records)
+    point = db.session.get(ServicePoint, user.point_id) if user.role == "keeper" else None
+    results = [None] * len(records)
+    fresh, entries, repeats, first_seen = [], {}, [], {}
+    for i, raw in enumerate(records):
+        try:
+            entry = rec.parse(raw)
+        except rec.Rejected as why:
+            results[i] = result(rec.record_id(raw), "rejected", f"{why.field}: {why.reason}")
+            continue
+        if point is None or entry.point_id != point.id:
+            results[i] = result(entry.id, "rejected", NOT_YOUR_POINT)
+            continue
+        entries[i] = entry
+        if entry.id in first_seen:  # the same id twice in one batch
+            repeats.append((i, first_seen[entry.id]))
+            continue
+        first_seen[entry.id] = i
+        fresh.append((i, entry))
+    if fresh:
+        _store(point, user, device_id, fresh, results)
+    for i, first in repeats:
+        same = entries[i].body_hash == entries[first].body_hash
+        earlier = results[first]
+        if same and earlier["status"] in ("accepted", "duplicate"):
+            results[i] = result(entries[i].id, "duplicate", flags=earlier["flags"])
+        else:
+            results[i] = result(entries[i].id, "conflict", CONFLICT)
+    return results
+
+
+def _store(point, user, device_id, fresh, results):
+    session = db.session
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, :point_id)"),
+        {"ns": LOCK_NAMESPACE, "point_id": point.id},
+    )
+    new = _drop_known(fresh, results)
+    inserted = set()
+    if new:
+        _flag(point, new)
+        params = {
+            "point_id": point.id, "county_code": point.county_code, "user_id": user.id,
+            "device_id": device_id, "batch": _batch_json(new),
+        }
+        inserted = set(session.execute(_INSERT, params).scalars())
+        if inserted:
+            session.execute(_ROLLUP, {"ids": list(inserted)})
+    session.commit()
+    _crash_after_commit_if_asked()
+    raced = []
+    for i, e in new:
+        if e.id in inserted:
+            results[i] = result(e.id, "accepted", flags=e.flags)
+        else:
+            raced.append((i, e))
+    if raced:  # the same id stored meanwhile under another point's lock
+        _drop_known(raced, results)
+        db.session.commit()
+
+
+def _drop_known(fresh, results):
+    """Answer ids already stored (duplicate or conflict); return the new ones."""
+    ids = [e.id for _, e in fresh]
+    known = {row.id: row for row in db.session.execute(_EXISTING, {"ids": ids})}
+    new = []
+    for i, e in fresh:
+        row = known.get(e.id)
+        if row is None:
+            new.append((i, e))
+        elif row.body_hash == e.body_hash:
+            results[i] = result(e.id, "duplicate", flags=row.flags)
+        else:
+            results[i] = result(e.id, "conflict", CONFLICT)
+    return new
+
+
+def _flag(point, new):
+    """Set each new entry's flags. Running per-card daily totals include the earlier
+    records of the same batch, in batch order."""
+    now = datetime.now(UTC)
+    book = RuleBook(rules_for_point(point))
+    lonlat = _point_lonlat(point)
+    targets = {e.void_of for _, e in new if e.is_void}
+    live = set()
+    if targets:
+        params = {"ids": list(targets), "point_id": point.id}
+        live = set(db.session.execute(_LIVE_TARGETS, params).scalars())
+        live |= {e.id for _, e in new if not e.is_void}
+    totals = _card_totals(point, book, new)
+    for _, e in new:
+        flags = context_flags(point.status, lonlat, e.lon, e.lat, e.occurred_at, now)
+        if e.is_void:
+            if e.void_of not in live:
+                flags.append("void_target_unknown")
+        else:
+            limit = book.limit(e.kind, e.day)
+            flags += amount_flags(limit, e.amount_fen)
+            if e.card_masked and limit is not None and limit.per_card_daily_fen is not None:
+                key = (e.card_masked, e.day, e.kind)
+                totals[key] = totals.get(key, 0) + e.amount_fen
+                if totals[key] > limit.per_card_daily_fen:
+                    flags.append("over_daily_cap")
+        e.flags = flags
+
+
+def _card_totals(point, book, new):
+    """Amounts already stored per (card, day, kind) for the capped records of the batch."""
+    capped = [
+        e for _, e in new
+        if e.card_masked and not e.is_void
+        and (lim := book.limit(e.kind, e.day)) is not None and lim.per_card_daily_fen is not None
+    ]
+    if not capped:
+        return {}
+    keys = list({(e.card_masked, e.day, e.kind) for e in capped})
+    rows = db.session.execute(
+        _CARD_TOTALS,
+        {
+            "county_code": point.county_code,
+            "cards": [k[0] for k in keys],
+            "days": [k[1] for k in keys],
+            "kinds": [k[2] for k in keys],
+        },
+    )
+    return {(r.card_masked, r.day, r.kind): r.amount_fen for r in rows}
+
+
+def _batch_json(new) -> str:
+    return json.dumps(
+        [
+            {
+                "ord": n, "id": e.id, "kind": e.kind, "amount_fen": e.amount_fen,
+                "card_masked": e.card_masked, "voucher_no": e.voucher_no, "note": e.note,
+                "occurred_at": e.occurred_at.isoformat(), "lon": e.lon, "lat": e.lat,
+                "void_of": e.void_of, "flags": e.flags, "body_hash": e.body_hash,
+            }
+            for n, (_, e) in enumerate(new)
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _point_lonlat(point):
+    row = db.session.execute(
+        select(func.ST_X(ServicePoint.location), func.ST_Y(ServicePoint.location)).where(
+            ServicePoint.id == point.id
+        )
+    ).one()
+    return (row[0], row[1]) if row[0] is not None else None
+
+
+def _crash_after_commit_if_asked():
+    """Test hook: die between COMMIT and the answer, as a power cut would. Honoured only
+    when the app runs for tests (TESTING, or ZHUNONG_TEST_HOOKS=1 for a test's gunicorn)."""
+    if os.environ.get("SYNC_TEST_CRASH_AFTER_COMMIT") != "1":
+        return
+    if current_app.testing or os.environ.get("ZHUNONG_TEST_HOOKS") == "1":
+        os._exit(70)
+
+
+# --- pull ---------------------------------------------------------------------------
+
+_PULL = text(
+    """
+    SELECT e.id::text AS id, e.seq, e.kind, e.amount_fen, e.card_masked, e.voucher_no,
+           e.note, e.occurred_at, e.received_at, ST_X(e.location) AS lon,
+           ST_Y(e.location) AS lat, e.void_of::text AS void_of, e.flags,
+           (SELECT v.id::text FROM ledger_entries v
+             WHERE v.void_of = e.id AND v.point_id = e.point_id
+             ORDER BY v.seq LIMIT 1) AS voided_by
+    FROM ledger_entries e
+    WHERE e.point_id = :point_id AND e.seq > :cursor
+    ORDER BY e.seq
+    LIMIT :limit
+    """
+)
+
+
+def pull(user, cursor, limit):
+    """What the keeper's phone needs: her point, the limits in force, active alerts for
+    her region and her point's records after the cursor, in seq order.
+
+    No lock is needed here: writers of the point commit in seq order (see the module
+    docstring), so every row this statement cannot see yet has a larger seq than the
+    last one it returns, and the next cursor never skips a row."""
+    if user.role != "keeper" or user.point_id is None:
+        abort(403, message="只有服务点负责人可同步 Only a point keeper syncs a register")
+    point = db.session.get(ServicePoint, user.point_id)
+    params = {"point_id": point.id, "cursor": cursor, "limit": limit + 1}
+    rows = db.session.execute(_PULL, params).mappings().all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    now = datetime.now(UTC)
+    book = RuleBook(rules_for_point(point))
+    return {
+        "cursor": rows[-1]["seq"] if rows else cursor,
+        "has_more": has_more,
+        "server_time": now,
+        "point": _point_view(point),
+        "limits": [lim.as_dict() for lim in book.in_force(now.astimezone(rec.SHANGHAI).date())],
+        "alerts": active_alerts(point.village_code, now),
+        "records": [dict(row, status="accepted") for row in rows],
+    }
+
+
+def _point_view(point):
+    lonlat = _point_lonlat(point)
+    return {
+        "id": point.id, "name": point.name, "status": point.status,
+        "village_code": point.village_code, "county_code": point.county_code,
+        "bank_id": point.bank_id, "bank_name": point.bank.name if point.bank else None,
+        "services": point.services, "lon": lonlat[0] if lonlat else None,
+        "lat": lonlat[1] if lonlat else None,
+    }
+
+
+def active_alerts(village_code, now, limit=50):
+    """Alerts published for the point's region (or nationally) and not yet expired."""
+    return db.session.execute(
+        select(RiskAlert)
+        .where(
+            func.strpos(village_code, RiskAlert.region_prefix) == 1,
+            RiskAlert.published_at <= now,
+            or_(RiskAlert.expires_at.is_(None), RiskAlert.expires_at > now),
+        )
+        .order_by(RiskAlert.published_at.desc())
+        .limit(limit)
+    ).scalars().all()

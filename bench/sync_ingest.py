@@ -1,0 +1,278 @@
+"""Sync ingest benchmark: 200,000 register records pushed over HTTP to gunicorn (2
+workers) in 500-record batches by 2 client threads, then the same batches resent (all
+duplicates), then raw COPY of as many rows into the same table in the same run. Prints
+records/s for each and the ratio to COPY (target: first delivery >= 0.15 of COPY), and
+the keeper shell's compressed size as built by `npm run build`.
+
+    .venv/bin/python bench/sync_ingest.py [--records 200000] [--batch 500] [--keep]
+
+Uses a scratch database next to DATABASE_URL (created, migrated and dropped here), so
+it never touches the dev database.
+"""
+import argparse
+import io
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import requests
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import DEFAULT_DATABASE_URL, TestConfig  # noqa: E402
+
+PASSWORD = "test-password-1"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    url, admin = scratch_database(base)
+    server = None
+    try:
+        keepers = prepare(url, args.clients)
+        server = start_gunicorn(url, args.workers)
+        batches = make_batches(keepers, args.records, args.batch)
+        tokens = [login(server.url, k["username"]) for k in keepers]
+
+        first = deliver(server.url, tokens, batches, expect="accepted")
+        resend = deliver(server.url, tokens, batches, expect="duplicate")
+        stop(server)
+        server = None
+        copy = raw_copy(url, keepers, args.records)
+        rows = count_rows(url)
+
+        print(f"records: {args.records:,} in batches of {args.batch}, "
+              f"{args.clients} client threads, gunicorn {args.workers} workers")
+        print(f"first delivery : {first:10,.0f} records/s   ratio to COPY {first / copy:.3f}"
+              f"   (target >= 0.15)")
+        print(f"resend (dups)  : {resend:10,.0f} records/s   ratio to COPY {resend / copy:.3f}")
+        print(f"raw COPY       : {copy:10,.0f} rows/s")
+        print(f"ledger rows    : {rows:,} (= {args.records:,} pushed once + {args.records:,} copied)")
+        shell_size()
+    finally:
+        if server is not None:
+            stop(server)
+        if not args.keep:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def scratch_database(base):
+    name = f"zhunong_bench_{os.getpid()}"
+    admin = make_url(base).set(drivername="postgresql", database="postgres")
+    admin = admin.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(base).set(database=name).render_as_string(hide_password=False), admin
+
+
+def prepare(url, clients):
+    """Migrate, seed the PBoC rules (the migration does) and build the test world: its
+    keepers each own one point, so the client threads never wait for each other's lock."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from tests import factories
+
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        world = factories.build_world()
+        from app.models import ServicePoint
+
+        keepers = []
+        for name in ("keeper_a", "keeper_b")[:clients]:
+            point = db.session.get(ServicePoint, world.points["a1" if name == "keeper_a" else "b1"])
+            lon, lat = db.session.execute(
+                db.select(db.func.ST_X(ServicePoint.location), db.func.ST_Y(ServicePoint.location))
+                .where(ServicePoint.id == point.id)
+            ).one()
+            keepers.append(dict(username=name, user_id=world.users[name], point_id=point.id,
+                                county_code=point.county_code, lon=lon, lat=lat))
+        db.session.remove()
+    return keepers
+
+
+class Server:
+    def __init__(self, proc, url):
+        self.proc, self.url = proc, url
+
+
+def start_gunicorn(url, workers):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    env = {**os.environ, "DATABASE_URL": url}
+    proc = subprocess.Popen(
+        [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    server = Server(proc, f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{server.url}/healthz", timeout=10).ok:
+                return server
+        except requests.RequestException:  # not listening yet, or still importing
+            time.sleep(0.2)
+    stop(server)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop(server):
+    server.proc.terminate()
+    server.proc.wait(timeout=30)
+
+
+def login(base, username):
+    resp = requests.post(f"{base}/api/v1/auth/login",
+                         json={"username": username, "password": PASSWORD}, timeout=30)
+    resp.raise_for_status()
+    return resp.json()["token"]
+
+
+def make_records(keeper, n, rng):
+    """Realistic register lines: mostly withdrawals in whole tens of yuan over the last
+    week, some inquiries and transfers, a few with GPS, a few that break a rule."""
+    now = datetime.now(UTC)
+    out = []
+    for _ in range(n):
+        kind = rng.choices(
+            ["withdrawal", "balance_inquiry", "transfer", "bill_payment", "cash_remittance"],
+            [60, 20, 10, 7, 3],
+        )[0]
+        amount = 0 if kind == "balance_inquiry" else rng.randint(1, 100) * 1000
+        if amount and rng.random() < 0.02:
+            amount += 500  # not a multiple of 10 yuan: flagged, still accepted
+        data = {
+            "point_id": keeper["point_id"],
+            "kind": kind,
+            "amount_fen": amount,
+            "card_masked": f"622848******{rng.randint(0, 9999):04d}",
+            "voucher_no": f"{rng.randint(0, 999999):06d}",
+            "occurred_at": (now - timedelta(seconds=rng.randint(0, 7 * 86400))).astimezone().isoformat(),
+            "lon": None,
+            "lat": None,
+            "void_of": None,
+        }
+        if rng.random() < 0.3:
+            data["lon"] = keeper["lon"] + rng.uniform(-0.001, 0.001)
+            data["lat"] = keeper["lat"] + rng.uniform(-0.001, 0.001)
+        out.append({"id": str(uuid.uuid4()), "type": "ledger_entry", "data": data})
+    return out
+
+
+def make_batches(keepers, total, size):
+    """Serialised request bodies per client thread (built before the clock starts)."""
+    rng = random.Random(20260301)
+    per_keeper = total // len(keepers)
+    batches = []
+    for keeper in keepers:
+        records = make_records(keeper, per_keeper, rng)
+        bodies = [
+            json.dumps({"device_id": f"bench-{keeper['username']}", "records": records[i:i + size]}).encode()
+            for i in range(0, len(records), size)
+        ]
+        batches.append((bodies, per_keeper))
+    return batches
+
+
+def deliver(base, tokens, batches, expect):
+    """Push every batch (one thread per keeper); check every answer; records/s."""
+    errors = []
+
+    def client(token, bodies):
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        for body in bodies:
+            resp = session.post(f"{base}/api/v1/sync/push", data=body, headers=headers, timeout=120)
+            if resp.status_code != 200:
+                errors.append(resp.text[:300])
+                return
+            bad = [r for r in resp.json()["results"] if r["status"] != expect]
+            if bad:
+                errors.append(f"expected {expect}: {bad[:2]}")
+                return
+
+    threads = [threading.Thread(target=client, args=(t, b)) for t, (b, _) in zip(tokens, batches)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"push failed: {errors[0]}")
+    return sum(n for _, n in batches) / elapsed
+
+
+def raw_copy(url, keepers, total):
+    """COPY the same kind of rows (fresh ids) into the same table: the physical limit."""
+    rng = random.Random(7)
+    buf = io.StringIO()
+    per_keeper = total // len(keepers)
+    for keeper in keepers:
+        for rec in make_records(keeper, per_keeper, rng):
+            d = rec["data"]
+            loc = "\\N" if d["lon"] is None else f"SRID=4326;POINT({d['lon']} {d['lat']})"
+            buf.write("\t".join((
+                rec["id"], str(keeper["point_id"]), keeper["county_code"], str(keeper["user_id"]),
+                d["kind"], str(d["amount_fen"]), d["card_masked"], d["voucher_no"],
+                d["occurred_at"], loc, "{}", uuid.uuid4().hex + uuid.uuid4().hex,
+            )) + "\n")
+    data = buf.getvalue().encode()
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        started = time.perf_counter()
+        with conn.cursor().copy(
+            "COPY ledger_entries (id, point_id, county_code, user_id, kind, amount_fen,"
+            " card_masked, voucher_no, occurred_at, location, flags, body_hash) FROM STDIN"
+        ) as copy:
+            for i in range(0, len(data), 1 << 20):
+                copy.write(data[i:i + (1 << 20)])
+        conn.commit()
+        elapsed = time.perf_counter() - started
+    return per_keeper * len(keepers) / elapsed
+
+
+def count_rows(url):
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("select count(*) from ledger_entries").fetchone()[0]
+
+
+def shell_size():
+    """The keeper's shell as the front-end build measured it (static/vendor/shell-size.json)."""
+    path = ROOT / "static" / "vendor" / "shell-size.json"
+    if not path.exists():
+        print("shell size     : not built (run `npm run build`)")
+        return
+    size = json.loads(path.read_text())
+    print(f"shell size     : {size['gzip'] / 1024:.1f} KB gzip ({size['raw'] / 1024:.1f} KB raw),"
+          f" budget 150 KB compressed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+// Calls to the server's JSON API. Every failure becomes an ApiError so callers can tell
+// "the server said no" (status >= 400, with its message) from "no server" (status 0).
+
+export class ApiError extends Error {
+  constructor(status, message, body = null) {
+    super(message);
+    this.status = status; // 0 = network down or server unreachable
+    this.body = body;
+  }
+  get offline() { return this.status === 0; }
+}
+
+const TIMEOUT_MS = 20000; // a slow village network, but never a request hanging forever
+
+async function call(method, path, { token, json } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
+      cache: 'no-store',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new ApiError(0, '无法连接服务器 Server unreachable');
+  }
+  let body = null;
+  try { body = await response.json(); } catch { /* an empty or non-JSON body */ }
+  if (!response.ok) {
+    const message = (body && body.error && body.error.message) || `HTTP ${response.status}`;
+    throw new ApiError(response.status, message, body);
+  }
+  return body;
+}
+
+export const login = (username, password, deviceId) =>
+  call('POST', '/api/v1/auth/login', {
+    json: { username, password, device_id: deviceId, device_label: navigator.userAgent.slice(0, 100) },
+  });
+
+export const me = (token) => call('GET', '/api/v1/auth/me', { token });
+
+export const logout = (token) => call('POST', '/api/v1/auth/logout', { token });
+
+export const push = (token, deviceId, records) =>
+  call('POST', '/api/v1/sync/push', { token, json: { device_id: deviceId, records } });
+
+export const pull = (token, cursor) =>
+  call('GET', `/api/v1/sync/pull${cursor != null ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { token });

@@ -1,0 +1,238 @@
+// The keeper's register: start-up, sign-in, navigation, sync triggers.
+//
+// Sync runs on start-up, on the `online` event, every 60 s while the app is open, after
+// each save, on the 立即同步 button, and through Background Sync in the service worker.
+// After a failed request the automatic triggers wait (10 s doubling to 5 min); the button
+// and `online` do not.
+import * as api from './api.js';
+import { applyTo, currentLang, setLang, t } from './i18n.js';
+import { buildVoid, shanghaiDay } from './ledger.js';
+import { freshPosition, initRegister, locate, prefill } from './register.js';
+import {
+  askPersistentStorage, checkForUpdate, registerServiceWorker, requestBackgroundSync,
+} from './shell.js';
+import * as store from './store.js';
+import { CHANNEL, backoffMs, syncNow } from './sync.js';
+import { render, showView } from './views.js';
+
+const TICK_MS = 60_000;
+const KEEP_SYNCED_DAYS = 35; // synced records older than this are only on the server
+const VIEWS = ['register', 'today', 'outbox'];
+
+const app = { session: null, persisted: null, syncing: false, again: false, retryTimer: null, deviceId: null };
+
+async function boot() {
+  applyTo(document);
+  document.getElementById('lang').addEventListener('click', () => {
+    setLang(currentLang() === 'zh' ? 'en' : 'zh');
+    refresh();
+  });
+  registerServiceWorker();
+  app.deviceId = await store.deviceId();
+  app.session = (await store.getSetting('session')) || null;
+  initRegister({ getContext: () => ({ session: app.session }), onSaved: afterSave });
+  wire();
+  if (!app.session) {
+    showView('signin');
+    return;
+  }
+  openApp();
+  store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {});
+}
+
+/** Signed in (or signed in before, and the token may have expired): the register works. */
+function openApp() {
+  showView(currentView());
+  refresh();
+  askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
+  triggerSync({ force: true });
+}
+
+function currentView() {
+  const name = location.hash.slice(1);
+  return VIEWS.includes(name) ? name : 'register';
+}
+
+function wire() {
+  window.addEventListener('hashchange', () => { if (app.session) showView(currentView()); });
+  window.addEventListener('online', () => triggerSync({ force: true }));
+  setInterval(() => {
+    if (!app.session) return;
+    triggerSync();
+    checkForUpdate();
+    refresh(); // the ages in the banner move on
+  }, TICK_MS);
+  try {
+    new BroadcastChannel(CHANNEL).onmessage = async (e) => {
+      if (e.data && e.data.type === 'session') app.session = await store.getSetting('session');
+      refresh();
+    };
+  } catch { /* the timer refreshes instead */ }
+  document.getElementById('signin-form').addEventListener('submit', onSignIn);
+  document.getElementById('sign-out').addEventListener('click', onSignOut);
+  document.addEventListener('click', onAction);
+}
+
+async function onSignIn(e) {
+  e.preventDefault();
+  const form = e.target;
+  const error = document.getElementById('signin-error');
+  const button = form.querySelector('button[type=submit]');
+  error.textContent = '';
+  button.disabled = true;
+  button.textContent = t('signing_in');
+  try {
+    const token = await api.login(form.username.value.trim(), form.password.value, app.deviceId);
+    const user = await api.me(token.token);
+    if (user.role !== 'keeper' || !user.point_id) {
+      error.textContent = t('signin_not_keeper');
+      return;
+    }
+    const previous = await store.getSetting('session');
+    if (previous && previous.user && previous.user.id !== user.id) await store.deleteSetting('pull');
+    app.session = { token: token.token, expires_at: token.expires_at, user, signed_in_at: Date.now() };
+    await store.setSetting('session', app.session);
+    form.password.value = '';
+    document.getElementById('signin-reauth').hidden = true;
+    location.hash = 'register';
+    openApp();
+  } catch (err) {
+    error.textContent = err.offline ? t('signin_offline') : err.message;
+  } finally {
+    button.disabled = false;
+    button.textContent = t('signin');
+  }
+}
+
+async function onSignOut() {
+  const { waiting } = await store.outboxSummary(app.session && app.session.user.id);
+  if (waiting && !window.confirm(t('sign_out_confirm', { n: waiting }))) return;
+  const token = app.session && app.session.token;
+  await store.deleteSetting('session');
+  app.session = null;
+  if (token) api.logout(token).catch(() => { /* offline: the token simply expires */ });
+  showView('signin');
+}
+
+/** Buttons inside rendered lists and banners. */
+async function onAction(e) {
+  const button = e.target.closest('[data-action]');
+  if (!button) return;
+  const id = button.closest('[data-id]')?.dataset.id;
+  switch (button.dataset.action) {
+    case 'sync': return triggerSync({ force: true });
+    case 'reauth': return reauth();
+    case 'void': return confirmVoid(button, id);
+    case 'ack': await store.acknowledge(id); return refresh();
+    case 'reenter': return reenter(id);
+    default: return undefined;
+  }
+}
+
+function reauth() {
+  const form = document.getElementById('signin-form');
+  form.username.value = app.session ? app.session.user.username : '';
+  document.getElementById('signin-reauth').hidden = false;
+  showView('signin');
+  form.password.focus();
+}
+
+/** First tap arms the button, a second tap within 4 s voids: one stray tap never voids. */
+async function confirmVoid(button, id) {
+  if (!button.classList.contains('armed')) {
+    button.classList.add('armed');
+    button.textContent = t('void_confirm');
+    setTimeout(() => { button.classList.remove('armed'); button.textContent = t('void'); }, 4000);
+    return;
+  }
+  const original = await store.getEntry(id);
+  if (!original) return;
+  const entry = {
+    id: crypto.randomUUID(),
+    user_id: app.session.user.id,
+    saved_at: Date.now(),
+    data: buildVoid(original, { position: freshPosition() }),
+  };
+  await store.addEntry(entry);
+  afterSave(entry);
+}
+
+async function reenter(id) {
+  const [entry] = (await store.entriesInState('rejected', 'conflict')).filter((r) => r.id === id);
+  if (!entry) return;
+  prefill(entry);
+  await store.acknowledge(id);
+  location.hash = 'register';
+  showView('register');
+  locate();
+  refresh();
+}
+
+function afterSave() {
+  refresh();
+  requestBackgroundSync();
+  triggerSync();
+}
+
+/** Run a sync unless the last one failed recently (then wait for the retry timer);
+ *  `force` (button, `online`, start-up) ignores the wait. */
+async function triggerSync({ force = false } = {}) {
+  if (!app.session) return;
+  if (app.syncing) { app.again = true; return; }
+  const last = await store.getSetting('sync_status');
+  if (!force && last && last.status === 'failed' && Date.now() < last.at + backoffMs(last.failures)) {
+    scheduleRetry(last);
+    return;
+  }
+  app.syncing = true;
+  refresh();
+  try {
+    const result = await syncNow();
+    if (result.status === 'auth') app.session = await store.getSetting('session');
+    if (result.status === 'failed') {
+      scheduleRetry(await store.getSetting('sync_status'));
+      requestBackgroundSync();
+    }
+  } finally {
+    app.syncing = false;
+    await refresh();
+    if (app.again) { app.again = false; triggerSync(); }
+  }
+}
+
+function scheduleRetry(status) {
+  clearTimeout(app.retryTimer);
+  const wait = Math.max(1000, status.at + backoffMs(status.failures) - Date.now());
+  app.retryTimer = setTimeout(() => triggerSync(), wait);
+}
+
+/** Gather the snapshot the views draw. */
+async function refresh() {
+  if (!app.session) return;
+  const now = Date.now();
+  const userId = app.session.user.id;
+  const today = shanghaiDay(now);
+  const recent = await store.entriesSince(now - 36 * 3_600_000);
+  const [outbox, waiting, refused, pull, syncStatus] = await Promise.all([
+    store.outboxSummary(userId),
+    store.queuedEntries(userId),
+    store.entriesInState('rejected', 'conflict'),
+    store.getSetting('pull'),
+    store.getSetting('sync_status'),
+  ]);
+  render({
+    now,
+    session: app.session,
+    deviceId: app.deviceId,
+    persisted: app.persisted,
+    syncing: app.syncing,
+    syncStatus,
+    pull,
+    outbox,
+    today: recent.filter((r) => r.user_id === userId && shanghaiDay(r.saved_at) === today),
+    waiting: waiting.map((e) => ({ ...e, sync: { state: 'queued' } })),
+    refused: refused.filter((r) => !r.sync.acknowledged && r.user_id === userId),
+  });
+}
+
+boot();

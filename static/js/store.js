@@ -1,0 +1,185 @@
+// The register's local store in IndexedDB, shared by the page and the service worker.
+//
+// entries  — the records as logged, keyed by their client UUID. Written once with add()
+//            and never put() again: a record is frozen once queued (corrections are void
+//            records), so nothing here can rewrite what the keeper saved.
+// states   — where each record stands in sync (queued / synced / rejected / conflict),
+//            the server's reason and flags. This is the only part that changes.
+// settings — small key/value items: device id, session, pull results, sync status.
+import { openDB } from '../vendor/idb/index.js';
+
+const DB_NAME = 'zhunong-register';
+const DB_VERSION = 1;
+let dbPromise = null;
+
+export function db() {
+  if (!dbPromise) {
+    dbPromise = openDB(DB_NAME, DB_VERSION, {
+      upgrade(database) {
+        database.createObjectStore('settings');
+        const entries = database.createObjectStore('entries', { keyPath: 'id' });
+        entries.createIndex('saved_at', 'saved_at');
+        const states = database.createObjectStore('states', { keyPath: 'id' });
+        states.createIndex('state', 'state');
+      },
+      // Another tab or a new service worker wants a newer schema: let it.
+      blocking() { dbPromise.then((d) => d.close()); dbPromise = null; },
+    });
+  }
+  return dbPromise;
+}
+
+export async function getSetting(key) {
+  return (await db()).get('settings', key);
+}
+
+export async function setSetting(key, value) {
+  const tx = (await db()).transaction('settings', 'readwrite', { durability: 'strict' });
+  await tx.store.put(value, key);
+  await tx.done;
+}
+
+export async function deleteSetting(key) {
+  const tx = (await db()).transaction('settings', 'readwrite', { durability: 'strict' });
+  await tx.store.delete(key);
+  await tx.done;
+}
+
+/** The device id, generated once and kept for the life of the install (also across sign-outs),
+ *  so the server can tell this phone apart and revoke it if it is lost. */
+export async function deviceId() {
+  let id = await getSetting('device_id');
+  if (!id) {
+    id = crypto.randomUUID();
+    await setSetting('device_id', id);
+  }
+  return id;
+}
+
+/** Save a new record and its "queued" state in one strict-durability transaction.
+ *  Resolves only after the transaction's complete event: only then may the screen say 已保存. */
+export async function addEntry(entry) {
+  const tx = (await db()).transaction(['entries', 'states'], 'readwrite', { durability: 'strict' });
+  // add(), not put(): an id that already exists is an error, never an overwrite.
+  tx.objectStore('entries').add(entry);
+  tx.objectStore('states').add({ id: entry.id, state: 'queued', since: entry.saved_at });
+  await tx.done;
+  return entry;
+}
+
+export async function getEntry(id) {
+  return (await db()).get('entries', id);
+}
+
+/** Records queued for the server, oldest first (a void always follows its original). */
+export async function queuedEntries(userId) {
+  const d = await db();
+  const ids = await d.getAllKeysFromIndex('states', 'state', 'queued');
+  const entries = (await Promise.all(ids.map((id) => d.get('entries', id)))).filter(Boolean);
+  return entries
+    .filter((e) => userId == null || e.user_id === userId)
+    .sort((a, b) => a.saved_at - b.saved_at);
+}
+
+/** Apply the server's per-record results in one transaction. */
+export async function applyResults(results, at = Date.now()) {
+  const tx = (await db()).transaction('states', 'readwrite', { durability: 'strict' });
+  for (const r of results) {
+    const state = { accepted: 'synced', duplicate: 'synced', conflict: 'conflict', rejected: 'rejected' }[r.status];
+    if (!state) continue; // an answer we do not understand leaves the record queued
+    tx.store.put({ id: r.id, state, reason: r.reason || null, flags: r.flags || [], since: at });
+  }
+  await tx.done;
+}
+
+/** Take in records the server holds for her point: unknown ones since `sinceMs` are added
+ *  as synced (the phone shows what the server has), known ones get the server's flags. */
+export async function mergePulled(records, { userId, pointId, sinceMs }) {
+  if (!records.length) return;
+  const tx = (await db()).transaction(['entries', 'states'], 'readwrite', { durability: 'strict' });
+  const entries = tx.objectStore('entries');
+  const states = tx.objectStore('states');
+  for (const r of records) {
+    const state = await states.get(r.id);
+    if (state) {
+      if (state.state === 'synced') await states.put({ ...state, flags: r.flags || [] });
+      continue;
+    }
+    const savedAt = Date.parse(r.occurred_at);
+    if (!(savedAt >= sinceMs)) continue;
+    await entries.add({
+      id: r.id,
+      user_id: userId,
+      saved_at: savedAt,
+      from_server: true,
+      data: {
+        point_id: pointId, kind: r.kind, amount_fen: r.amount_fen, card_masked: r.card_masked,
+        voucher_no: r.voucher_no, occurred_at: r.occurred_at, lon: r.lon, lat: r.lat,
+        void_of: r.void_of, note: r.note,
+      },
+    });
+    await states.put({ id: r.id, state: 'synced', reason: null, flags: r.flags || [], since: Date.now() });
+  }
+  await tx.done;
+}
+
+/** The keeper has read a refusal (or conflict): it leaves the outbox, the entry itself stays. */
+export async function acknowledge(id) {
+  const tx = (await db()).transaction('states', 'readwrite', { durability: 'strict' });
+  const state = await tx.store.get(id);
+  if (state && (state.state === 'rejected' || state.state === 'conflict')) {
+    await tx.store.put({ ...state, acknowledged: Date.now() });
+  }
+  await tx.done;
+}
+
+/** Records saved since `sinceMs`, each with its sync state, newest first. */
+export async function entriesSince(sinceMs) {
+  const d = await db();
+  const entries = await d.getAllFromIndex('entries', 'saved_at', IDBKeyRange.lowerBound(sinceMs));
+  const states = await Promise.all(entries.map((e) => d.get('states', e.id)));
+  return entries.map((e, i) => ({ ...e, sync: states[i] || { state: 'queued' } })).reverse();
+}
+
+/** Records whose state is one of `names`, each with its state, oldest first. */
+export async function entriesInState(...names) {
+  const d = await db();
+  const rows = [];
+  for (const name of names) {
+    const states = await d.getAllFromIndex('states', 'state', name);
+    for (const s of states) {
+      const e = await d.get('entries', s.id);
+      if (e) rows.push({ ...e, sync: s });
+    }
+  }
+  return rows.sort((a, b) => a.saved_at - b.saved_at);
+}
+
+/** How many records wait and since when: the outbox banner. */
+export async function outboxSummary(userId) {
+  const queued = await queuedEntries(userId);
+  const refused = (await entriesInState('rejected', 'conflict')).filter((e) => !e.sync.acknowledged);
+  return {
+    waiting: queued.length,
+    oldest: queued.length ? queued[0].saved_at : null,
+    refused: refused.length,
+  };
+}
+
+/** Forget records the server has held for a long time, so the phone's storage stays small.
+ *  Only synced records go; anything queued, refused or in conflict stays until acted on. */
+export async function pruneSynced(beforeMs) {
+  const tx = (await db()).transaction(['entries', 'states'], 'readwrite', { durability: 'strict' });
+  const entries = tx.objectStore('entries');
+  const states = tx.objectStore('states');
+  let cursor = await entries.index('saved_at').openCursor(IDBKeyRange.upperBound(beforeMs, true));
+  while (cursor) {
+    const state = await states.get(cursor.value.id);
+    if (state && state.state === 'synced') {
+      await states.delete(cursor.value.id);
+      await cursor.delete();
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+}

@@ -1,0 +1,145 @@
+// Rendering of the register's screens from a snapshot of local state. No storage and no
+// network here: app.js gathers the snapshot, these functions only draw it.
+import { age, t } from './i18n.js';
+import { KINDS, formatFen, shanghaiTime, totalsByKind } from './ledger.js';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value == null) continue;
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('data-')) node.setAttribute(name, value);
+    else node[name] = value;
+  }
+  for (const child of children.flat()) {
+    if (child != null && child !== false) node.append(child);
+  }
+  return node;
+}
+
+/** snapshot: {session, pull, outbox, today, waiting, refused, syncStatus, syncing, persisted, now} */
+export function render(s) {
+  renderHeader(s);
+  renderBanners(s);
+  renderAlerts(s);
+  renderTotals(s);
+  renderToday(s);
+  renderOutbox(s);
+}
+
+function renderHeader(s) {
+  const point = s.pull && s.pull.point;
+  $('#point-name').textContent = point ? point.name : '';
+}
+
+function renderBanners(s) {
+  const expired = Boolean(s.session && s.session.expired);
+  for (const banner of $$('.auth-banner')) banner.hidden = !expired;
+  for (const warning of $$('.storage-warning')) warning.hidden = s.persisted !== false;
+  for (const banner of $$('.outbox-banner')) {
+    const { waiting, oldest, refused } = s.outbox;
+    banner.className = `outbox-banner ${waiting ? 'waiting' : 'clear'}`;
+    banner.replaceChildren(
+      el('div', { class: 'outbox-text' },
+        el('strong', { class: 'outbox-count' },
+          waiting ? t('outbox_waiting', { n: waiting, age: age(oldest, s.now) }) : t('outbox_clear')),
+        refused ? el('span', { class: 'outbox-refused' }, t('outbox_refused', { n: refused })) : null),
+      el('button', {
+        type: 'button', class: 'primary sync-now', 'data-action': 'sync', disabled: s.syncing,
+        textContent: s.syncing ? t('syncing') : t('sync_now'),
+      }),
+    );
+  }
+  const badge = $('#tab-count');
+  const attention = s.outbox.waiting + s.outbox.refused;
+  badge.hidden = !attention;
+  badge.textContent = String(attention);
+  renderSyncStatus(s);
+}
+
+function renderSyncStatus(s) {
+  const st = s.syncStatus;
+  let text = st && st.ok_at ? t('last_sync', { age: age(st.ok_at, s.now) }) : t('never_synced');
+  if (st && st.status === 'failed') text += ' · ' + t('sync_failed', { error: st.error });
+  $('#sync-status').textContent = text;
+}
+
+function renderAlerts(s) {
+  const alerts = (s.pull && s.pull.alerts) || [];
+  $('#alerts').hidden = alerts.length === 0;
+  $('#alert-list').replaceChildren(...alerts.map((a) =>
+    el('li', {}, el('strong', {}, a.title || ''), el('p', {}, a.body || ''))));
+}
+
+function renderTotals(s) {
+  const totals = totalsByKind(s.today);
+  const rows = KINDS.map((kind) => el('tr', { class: totals[kind].count ? '' : 'zero' },
+    el('th', {}, t(`kind_${kind}`)),
+    el('td', {}, `${totals[kind].count} ${t('count_unit')}`.trim()),
+    el('td', { class: 'num' }, kind === 'balance_inquiry' ? '—' : `${formatFen(totals[kind].amount_fen)} ${t('yuan')}`)));
+  $('#totals').replaceChildren(el('tbody', {}, rows));
+}
+
+function renderToday(s) {
+  const voided = new Set(s.today.filter((r) => r.data.void_of).map((r) => r.data.void_of));
+  const byId = new Map(s.today.map((r) => [r.id, r]));
+  const items = s.today.map((r) => recordItem(r, {
+    voided: voided.has(r.id),
+    target: r.data.void_of ? byId.get(r.data.void_of) : null,
+    actions: true,
+  }));
+  $('#today-list').replaceChildren(...(items.length ? items : [el('li', { class: 'empty muted' }, t('no_records'))]));
+}
+
+function renderOutbox(s) {
+  $('#refused').hidden = s.refused.length === 0;
+  $('#refused-list').replaceChildren(...s.refused.map((r) => recordItem(r, { refusedActions: true })));
+  $('#waiting').hidden = s.waiting.length === 0;
+  $('#waiting-list').replaceChildren(...s.waiting.map((r) => recordItem(r, {})));
+  const user = s.session && s.session.user;
+  $('#account-line').textContent = user ? `${user.display_name || user.username} (${user.username})` : '';
+  $('#device-line').textContent = s.deviceId ? `${t('device')}: ${s.deviceId.slice(0, 8)}` : '';
+}
+
+/** One register line: time, kind, amount, card, voucher, sync state, and what she can do. */
+function recordItem(r, { voided = false, target = null, actions = false, refusedActions = false }) {
+  const d = r.data;
+  const state = r.sync ? r.sync.state : 'queued';
+  const isVoid = Boolean(d.void_of);
+  const title = isVoid ? `${t('void_record')} · ${t(`kind_${d.kind}`)}` : t(`kind_${d.kind}`);
+  const amount = d.kind === 'balance_inquiry' ? '' : `${formatFen(d.amount_fen)} ${t('yuan')}`;
+  const details = [d.card_masked, d.voucher_no && `#${d.voucher_no}`, d.note].filter(Boolean).join(' · ');
+  const canVoid = actions && !isVoid && !voided && state !== 'rejected' && state !== 'conflict';
+  const flags = (r.sync && r.sync.flags) || [];
+  return el('li', {
+    class: ['record', `state-${state}`, voided && 'voided', isVoid && 'is-void'].filter(Boolean).join(' '),
+    'data-id': r.id,
+  },
+  el('div', { class: 'record-main' },
+    el('span', { class: 'record-time' }, shanghaiTime(r.saved_at)),
+    el('span', { class: 'record-kind' }, title),
+    el('span', { class: 'record-amount' }, amount)),
+  details ? el('div', { class: 'record-sub' }, details) : null,
+  isVoid && target ? el('div', { class: 'record-sub' }, `→ ${shanghaiTime(target.saved_at)} ${t(`kind_${target.data.kind}`)}`) : null,
+  (state === 'rejected' || state === 'conflict') && r.sync.reason
+    ? el('p', { class: 'reason' }, `${t('reason')}: ${r.sync.reason}`) : null,
+  el('div', { class: 'record-foot' },
+    el('span', { class: `badge ${state}` }, t(`state_${state}`)),
+    voided ? el('span', { class: 'badge voided' }, t('voided')) : null,
+    flags.length ? el('span', { class: 'badge flagged', title: flags.join(', ') }, t('flagged')) : null,
+    canVoid ? el('button', { type: 'button', class: 'ghost small', 'data-action': 'void', textContent: t('void') }) : null,
+    refusedActions ? el('button', { type: 'button', class: 'ghost small', 'data-action': 'reenter', textContent: t('reenter') }) : null,
+    refusedActions ? el('button', { type: 'button', class: 'primary small', 'data-action': 'ack', textContent: t('acknowledge') }) : null));
+}
+
+/** Show one view (signin, register, today, outbox) and mark its tab. */
+export function showView(name) {
+  $('#booting').hidden = true;
+  for (const view of $$('.view')) view.hidden = view.id !== `view-${name}`;
+  $('#tabs').hidden = name === 'signin';
+  for (const tab of $$('#tabs a')) tab.classList.toggle('active', tab.dataset.view === name);
+  window.scrollTo(0, 0);
+}

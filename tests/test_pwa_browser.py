@@ -1,0 +1,275 @@
+"""The keeper's register in Debian's Chromium against a real gunicorn (issue 3).
+
+"Offline" is a stopped server: the page, its service worker and IndexedDB keep working,
+and the records reach the database exactly once when the server is back.
+"""
+import re
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from tests import factories
+from tests.browser import (  # noqa: F401  (fixtures)
+    chromium,
+    gunicorn_server,
+    phone,
+    screenshot,
+    sign_in,
+    wait_for_service_worker,
+)
+
+pytestmark = pytest.mark.browser
+
+STORE = "/static/js/store.js"
+
+
+def log_record(page, kind, amount=None, quick=None, bin_="", last4="", voucher="", note=""):
+    """Fill the entry form like a keeper and wait for 已保存 (the IDB commit)."""
+    page.click(f"fieldset.kinds label:has(input[value={kind}])")
+    if quick:
+        page.click(f".quick button[data-yuan='{quick}']")
+    elif amount is not None:
+        page.fill("input[name=amount]", amount)
+    page.fill("input[name=bin]", bin_)
+    page.fill("input[name=last4]", last4)
+    page.fill("input[name=voucher_no]", voucher)
+    page.fill("input[name=note]", note)
+    page.evaluate("document.getElementById('save-status').textContent = ''")
+    page.click("#entry-form button[type=submit]")
+    page.wait_for_selector("#save-status.ok:has-text('已保存')")
+
+
+def local_entries(page):
+    """Every record in the phone's IndexedDB with its sync state, oldest first."""
+    return page.evaluate(
+        f"""async () => {{
+            const store = await import('{STORE}');
+            return (await store.entriesSince(0)).reverse();
+        }}"""
+    )
+
+
+def ledger_rows(app, point_id=None):
+    with app.app_context():
+        sql = (
+            "select id::text, point_id, kind, amount_fen, card_masked, voucher_no,"
+            " void_of::text, st_x(location) as lon, st_y(location) as lat from ledger_entries"
+        )
+        params = {}
+        if point_id is not None:
+            sql += " where point_id = :p"
+            params["p"] = point_id
+        rows = db.session.execute(text(sql), params).mappings().all()
+        db.session.remove()
+    return [dict(r) for r in rows]
+
+
+def banner_text(page):
+    return page.inner_text("#view-register .outbox-banner .outbox-count")
+
+
+def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server):
+    page = phone.new_page()
+    page.goto("/")
+    page.wait_for_selector("#view-signin:not([hidden])")
+    page.fill("input[name=username]", "keeper_a")
+    screenshot(page, "sign-in")
+    sign_in(page, "keeper_a", factories.PASSWORD)
+    wait_for_service_worker(page)
+    # The first pull brought her point.
+    page.wait_for_selector("#point-name:has-text('前进村助农取款服务点')")
+
+    gunicorn_server.stop()  # no server from here on: the village has no signal
+
+    log_record(page, "withdrawal", amount="500", bin_="622848", last4="1234", voucher="000101")
+    log_record(page, "transfer", quick="1000", bin_="621700", last4="5678", voucher="000102",
+               note="给女儿转学费")
+    log_record(page, "balance_inquiry", bin_="622848", last4="1234")
+    assert re.match(r"3 条待同步，最早 (刚刚|1 分钟前)", banner_text(page))
+    screenshot(page, "register")
+
+    # The withdrawal was a mistake: void it (two taps) instead of editing it.
+    page.click("#tabs a[data-view=today]")
+    withdrawal = page.locator("#today-list li.record:has(.record-kind:text-is('取款'))")
+    withdrawal.locator("button[data-action=void]").click()
+    withdrawal.locator("button[data-action=void]:has-text('确认作废')").click()
+    page.wait_for_selector("#today-list li.record.is-void")
+
+    before = local_entries(page)
+    assert len(before) == 4
+    assert all(e["sync"]["state"] == "queued" for e in before)
+    void = next(e for e in before if e["data"]["void_of"])
+    original = next(e for e in before if e["id"] == void["data"]["void_of"])
+    assert original["data"]["kind"] == "withdrawal" and original["data"]["amount_fen"] == 50000
+    assert original["data"]["card_masked"] == "622848******1234"
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$", original["data"]["occurred_at"])
+    assert original["data"]["lon"] == pytest.approx(122.3012)
+    for e in before:  # the card never appears in full anywhere in the record
+        assert not re.search(r"\d{12,}", str(e["data"]))
+
+    # Reload with the server still down: the service worker serves the app, IDB the records.
+    page.reload()
+    page.wait_for_selector("#view-today:not([hidden])")
+    after = local_entries(page)
+    assert [e["id"] for e in after] == [e["id"] for e in before]
+    assert page.locator("#today-list li.record").count() == 4
+    assert page.locator("#today-list li.record.voided").count() == 1
+    assert page.locator("#today-list .badge.queued").count() == 4
+    totals = page.inner_text("#totals")
+    assert re.search(r"取款\s+0 笔", totals) and re.search(r"转账\s+1 笔\s+1,000.00 元", totals)
+    screenshot(page, "today")
+
+    # A record the server must refuse: one for another keeper's point.
+    foreign_id = str(uuid.uuid4())
+    page.evaluate(
+        f"""async ([id, pointId, userId]) => {{
+            const store = await import('{STORE}');
+            await store.addEntry({{
+              id, user_id: userId, saved_at: Date.now(),
+              data: {{ point_id: pointId, kind: 'withdrawal', amount_fen: 10000,
+                       card_masked: '622848******9999', voucher_no: '000199',
+                       occurred_at: new Date().toISOString(), lon: null, lat: null,
+                       void_of: null, note: null }},
+            }});
+        }}""",
+        [foreign_id, world.points["b1"], world.users["keeper_a"]],
+    )
+    page.click("#tabs a[data-view=outbox]")
+    page.click("#view-outbox button[data-action=sync]")  # tries, fails, keeps everything
+    page.wait_for_selector("#sync-status:has-text('同步失败')")
+    assert page.locator("#waiting-list li.record").count() == 5
+
+    gunicorn_server.start()
+    page.click("#view-outbox button[data-action=sync]")
+    page.wait_for_selector("#view-outbox .outbox-count:has-text('全部已同步')")
+    page.wait_for_selector(f"#refused-list li[data-id='{foreign_id}'] .reason")
+    reason = page.inner_text(f"#refused-list li[data-id='{foreign_id}'] .reason")
+    assert "服务点" in reason or "point" in reason
+    assert "1 条被拒绝" in page.inner_text("#view-outbox .outbox-banner")
+    screenshot(page, "outbox")
+
+    # The database holds exactly the four records, once each; the refused one is not there.
+    rows = ledger_rows(app)
+    assert sorted(r["id"] for r in rows) == sorted(e["id"] for e in before)
+    assert all(r["point_id"] == world.points["a1"] for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[void["id"]]["void_of"] == original["id"]
+    assert by_id[original["id"]]["card_masked"] == "622848******1234"
+    assert by_id[original["id"]]["lon"] == pytest.approx(122.3012)  # GPS went along
+
+    states = {e["id"]: e["sync"]["state"] for e in local_entries(page)}
+    assert states.pop(foreign_id) == "rejected"
+    assert set(states.values()) == {"synced"}
+
+    # A second sync sends nothing new and changes nothing.
+    page.click("#view-outbox button[data-action=sync]")
+    page.wait_for_selector("#view-outbox button[data-action=sync]:not([disabled])")
+    assert len(ledger_rows(app)) == 4
+
+    # She has read the refusal: it leaves the outbox, the record itself stays visible today.
+    page.click(f"#refused-list li[data-id='{foreign_id}'] button[data-action=ack]")
+    page.wait_for_selector("#refused", state="hidden")
+    page.click("#tabs a[data-view=today]")
+    assert page.locator(f"#today-list li[data-id='{foreign_id}'] .badge.rejected").count() == 1
+
+
+def test_expired_sign_in_keeps_queue_until_she_signs_in_again(app, world, phone):
+    page = phone.new_page()
+    sign_in(page, "keeper_a", factories.PASSWORD)
+    wait_for_service_worker(page)
+    page.wait_for_selector("#point-name:has-text('前进村')")
+    with app.app_context():  # her phone's sign-in is revoked (or has expired) on the server
+        db.session.execute(text("update api_tokens set revoked_at = now()"))
+        db.session.commit()
+        db.session.remove()
+
+    log_record(page, "withdrawal", quick="200", bin_="622848", last4="4321", voucher="000201")
+    page.wait_for_selector("#view-register .auth-banner:not([hidden])")
+    log_record(page, "bill_payment", amount="88.5", voucher="JF0001")  # still logs while signed out
+    assert banner_text(page).startswith("2 条待同步")
+    assert ledger_rows(app) == []
+
+    page.click("#view-register .auth-banner button[data-action=reauth]")
+    page.wait_for_selector("#signin-reauth:not([hidden])")
+    assert page.input_value("input[name=username]") == "keeper_a"
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
+
+    rows = ledger_rows(app)
+    assert sorted((r["kind"], r["amount_fen"]) for r in rows) == [("bill_payment", 8850), ("withdrawal", 20000)]
+    with app.app_context():  # the same phone both times: one device, generated once
+        devices = db.session.execute(text("select count(*) from devices")).scalar()
+        db.session.remove()
+    assert devices == 1
+
+
+def test_entry_rules_card_guard_and_language(app, world, phone):
+    page = phone.new_page()
+    sign_in(page, "keeper_a", factories.PASSWORD)
+
+    rules = page.evaluate(
+        """async () => {
+            const L = await import('/static/js/ledger.js');
+            const fails = (f) => { try { f(); return false; } catch { return true; } };
+            return {
+              fen: ['500', '88.5', '1,000.00', '0.01'].map(L.yuanToFen),
+              bad: ['', '-5', '1.234', 'abc', '1e3'].map((x) => fails(() => L.yuanToFen(x))),
+              shown: [0, 5, 50000, 123456789].map(L.formatFen),
+              masked: L.maskCard('622848', '1234'),
+              short: fails(() => L.maskCard('62284', '1234')),
+              pan: [L.looksLikeCardNumber('6228 4800 1234 5678'), L.looksLikeCardNumber('000123')],
+            };
+        }"""
+    )
+    assert rules["fen"] == [50000, 8850, 100000, 1]
+    assert all(rules["bad"])
+    assert rules["shown"] == ["0.00", "0.05", "500.00", "1,234,567.89"]
+    assert rules["masked"] == "622848******1234" and rules["short"]
+    assert rules["pan"] == [True, False]
+
+    # A full card number typed or pasted into the card fields is refused and wiped.
+    page.fill("input[name=bin]", "6228480012345678")
+    assert page.input_value("input[name=bin]") == ""
+    assert "不要输入完整卡号" in page.inner_text("[data-error=bin]")
+    page.fill("input[name=last4]", "12345")
+    assert page.input_value("input[name=last4]") == ""
+    # ...and one in the note blocks saving.
+    page.fill("input[name=amount]", "300")
+    page.fill("input[name=bin]", "622848")
+    page.fill("input[name=last4]", "1234")
+    page.fill("input[name=note]", "卡号 6228480012345678")
+    page.click("#entry-form button[type=submit]")
+    assert "不要输入完整卡号" in page.inner_text("[data-error=note]")
+    assert local_entries(page) == []
+    # Missing amount and card are named, not saved.
+    page.fill("input[name=note]", "")
+    page.fill("input[name=amount]", "")
+    page.click("#entry-form button[type=submit]")
+    assert page.inner_text("[data-error=amount]") == "请输入金额"
+    assert local_entries(page) == []
+    # A balance inquiry has no amount field.
+    page.click("fieldset.kinds label:has(input[value=balance_inquiry])")
+    assert page.locator("#amount-group").is_hidden()
+
+    # English on request, kept across reloads.
+    page.click("#lang")
+    assert page.inner_text("#entry-form button[type=submit]") == "Save"
+    page.reload()
+    page.wait_for_selector("#view-register:not([hidden])")
+    assert page.inner_text("#entry-form button[type=submit]") == "Save"
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_api_reference_page_uses_local_assets_only(app, phone, gunicorn_server):
+    page = phone.new_page()
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith(gunicorn_server.url) else outside.append(r.url))
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .opblock-tag", timeout=20_000)
+    page.wait_for_selector(".opblock-summary-path:has-text('/api/v1/sync/push')")
+    assert "助农服务点" in page.inner_text(".swagger-ui .info")
+    screenshot(page, "api-reference")
+    assert outside == []
