@@ -5,11 +5,19 @@ assets, and the API reference page at /api/v1/docs.
 static/sw.js and static/vendor/ are built from npm packages by `make frontend`
 (scripts/build-static.mjs); nothing here is fetched from a CDN.
 """
+import os
 from pathlib import Path
 
 from flask import Blueprint, send_from_directory
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def static_dir() -> Path:
+    """Where the built front-end lives: static/ of the checkout, unless PWA_STATIC_DIR
+    names another build (a release directory; the browser tests' copy of the next
+    deployment, to show the "update available" prompt)."""
+    return Path(os.environ.get("PWA_STATIC_DIR") or STATIC)
 
 bp = Blueprint("pwa", __name__)
 
@@ -44,7 +52,7 @@ def asset(filename):
 
 
 def _send(filename, max_age, mimetype=None):
-    response = send_from_directory(STATIC, filename, max_age=max_age, mimetype=mimetype)
+    response = send_from_directory(static_dir(), filename, max_age=max_age, mimetype=mimetype)
     if max_age == 0:
         response.headers["Cache-Control"] = "no-cache"
     return response

@@ -43,7 +43,8 @@ class GunicornServer:
     """`gunicorn wsgi:app` on a fixed free port; stop() and start() keep the port, so the
     page and its service worker see the same origin come back."""
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, env=None):
+        self.extra_env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
@@ -57,6 +58,7 @@ class GunicornServer:
             DATABASE_URL=self.database_url,
             LOGIN_RATE_LIMIT="1000 per minute",
             PYTHONUNBUFFERED="1",
+            **self.extra_env,
         )
         cmd = [
             sys.executable, "-m", "gunicorn",
@@ -117,8 +119,15 @@ def gunicorn_server(app, database_url):
 
 @pytest.fixture
 def phone(chromium, gunicorn_server):
+    """A fresh phone on the test's server (see new_phone)."""
+    context = new_phone(chromium, gunicorn_server.url)
+    yield context
+    context.close()
+
+
+def new_phone(chromium, base_url):
     """A fresh phone: its own storage, service worker and IndexedDB; zh-CN, Shanghai time,
-    location permitted and set to the keeper's shop."""
+    location permitted and set to the keeper's shop. The caller closes it."""
     context = chromium.new_context(
         viewport=PHONE,
         device_scale_factor=2,
@@ -128,11 +137,10 @@ def phone(chromium, gunicorn_server):
         timezone_id="Asia/Shanghai",
         geolocation=SHOP_LOCATION,
         permissions=["geolocation"],
-        base_url=gunicorn_server.url,
+        base_url=base_url,
     )
     context.set_default_timeout(15_000)
-    yield context
-    context.close()
+    return context
 
 
 def screenshot(page, name):

@@ -4,6 +4,7 @@
 and the records reach the database exactly once when the server is back.
 """
 import re
+import shutil
 import uuid
 
 import pytest
@@ -12,8 +13,11 @@ from sqlalchemy import text
 from app.extensions import db
 from tests import factories
 from tests.browser import (  # noqa: F401  (fixtures)
+    ROOT,
+    GunicornServer,
     chromium,
     gunicorn_server,
+    new_phone,
     phone,
     screenshot,
     sign_in,
@@ -23,6 +27,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.browser
 
 STORE = "/static/js/store.js"
+STATIC_DIR = ROOT / "static"
 
 
 def log_record(page, kind, amount=None, quick=None, bin_="", last4="", voucher="", note=""):
@@ -263,8 +268,9 @@ def test_entry_rules_card_guard_and_language(app, world, phone):
     assert page.evaluate("document.documentElement.lang") == "en"
 
 
-def test_api_reference_page_uses_local_assets_only(app, phone, gunicorn_server):
-    page = phone.new_page()
+def test_api_reference_page_uses_local_assets_only(app, chromium, gunicorn_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=gunicorn_server.url)
+    page = context.new_page()
     outside = []
     page.on("request", lambda r: None if r.url.startswith(gunicorn_server.url) else outside.append(r.url))
     page.goto("/api/v1/docs")
@@ -272,4 +278,51 @@ def test_api_reference_page_uses_local_assets_only(app, phone, gunicorn_server):
     page.wait_for_selector(".opblock-summary-path:has-text('/api/v1/sync/push')")
     assert "助农服务点" in page.inner_text(".swagger-ui .info")
     screenshot(page, "api-reference")
+    context.close()
     assert outside == []
+
+
+def test_update_prompt_reloads_without_losing_queued_records(app, world, chromium, database_url, tmp_path):
+    """A new deployment (a changed sw.js) installs beside the old one and waits; the keeper
+    taps 刷新 and her queued records are still there, and still go to the server."""
+    build = tmp_path / "static"
+    shutil.copytree(STATIC_DIR, build)
+    server = GunicornServer(database_url, env={"PWA_STATIC_DIR": str(build)}).start()
+    context = new_phone(chromium, server.url)
+    try:
+        page = context.new_page()
+        sign_in(page, "keeper_a", factories.PASSWORD)
+        wait_for_service_worker(page)
+        old_caches = page.evaluate("caches.keys()")
+        # No signal for pushing: the records stay queued.
+        context.route("**/api/v1/sync/**", lambda route: route.abort("internetdisconnected"))
+        log_record(page, "cash_remittance", amount="1200", voucher="HK0001")
+        log_record(page, "withdrawal", quick="100", bin_="622848", last4="1111", voucher="000301")
+        queued = [e["id"] for e in local_entries(page)]
+
+        # The next deployment: a changed stylesheet, so a new revision and a new cache name.
+        (build / "css" / "app.css").write_text((build / "css" / "app.css").read_text() + "\n/* next */\n")
+        sw = build / "sw.js"
+        sw.write_text(re.sub(r'"revision":"[0-9a-f]{32}","url":"/static/css/app.css"',
+                             '"revision":"' + "f" * 32 + '","url":"/static/css/app.css"', sw.read_text()))
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.wait_for_selector("#update-toast:not([hidden])")
+        page.click("#update-reload")
+        page.wait_for_load_state("load")
+        page.wait_for_selector("#view-register:not([hidden])")
+        page.wait_for_function("navigator.serviceWorker.controller && caches.keys().then((k) => k.length === 1)")
+        new_caches = page.evaluate("caches.keys()")
+        assert len(new_caches) == 1 and new_caches != old_caches  # the old version's cache is gone
+
+        entries = local_entries(page)
+        assert [e["id"] for e in entries] == queued
+        assert all(e["sync"]["state"] == "queued" for e in entries)
+        assert banner_text(page).startswith("2 条待同步")
+
+        context.unroute("**/api/v1/sync/**")
+        page.click("#view-register button[data-action=sync]")
+        page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
+        assert sorted(r["id"] for r in ledger_rows(app)) == sorted(queued)
+    finally:
+        context.close()
+        server.stop()

@@ -140,7 +140,8 @@ def test_a_point_for_another_banks_subtree_is_refused(client, world, login):
     ({"services": []}, "services"), ({"village_code": "1505"}, "village_code"),
     ({"village_code": "150521001009"}, "village_code"),  # well-formed, no such village
     ({"village_code": "150521001000"}, "village_code"),  # a township, not a village
-    ({"name": ""}, "name"), ({"name": "x\x00y"}, "name"), ({"shop_name": None}, "shop_name"),
+    ({"name": ""}, "name"), ({"name": "x\x00y"}, "name"), ({"name": "x\ud800"}, "name"),
+    ({"shop_name": None}, "shop_name"),
 ])
 def test_invalid_point_is_422_with_the_field(client, world, login, change, field):
     body = new_point(bank_id=world.orgs["branch_b"], **change)

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy import text
 
 from app.extensions import db
 from app.models import RiskAlert

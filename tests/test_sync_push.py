@@ -148,16 +148,19 @@ def test_results_in_order_and_bad_records_do_not_block_others(client, world, log
         record(a1, occurred_at="2026-03-01T09:30:00"),
         record(a1, lon=200.0, lat=43.0),
         record(a1, kind="void", void_of=None),
+        record(a1, occurred_at="9999-12-31T23:59:59-12:00"),
+        record(a1, note="bad\x00note"),
+        record(a1, voucher_no="\ud800"),
         good2,
     ]
     results = push(client, headers, batch)
     assert len(results) == len(batch)
-    assert [r["status"] for r in results] == ["accepted"] + ["rejected"] * 7 + ["accepted"]
+    assert [r["status"] for r in results] == ["accepted"] + ["rejected"] * 10 + ["accepted"]
     assert results[0]["id"] == good1["id"] and results[-1]["id"] == good2["id"]
     fields = [r["reason"].split(":")[0] for r in results[1:-1]]
     assert fields == [
         "data.amount_fen", "record", "id", "data.kind", "data.occurred_at", "data.lon",
-        "data.void_of",
+        "data.void_of", "data.occurred_at", "data.note", "data.voucher_no",
     ]
     assert ledger_count(app) == 2
 

@@ -116,7 +116,7 @@ def _point_values(geometry) -> dict:
 def read_geojson(data: bytes) -> list[RawRow]:
     try:
         doc = json.loads(_decode(data))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ImportFileError(f"GeoJSON 无法解析 Unreadable JSON: {exc}") from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
@@ -135,7 +135,8 @@ def read_geojson(data: bytes) -> list[RawRow]:
         if raw_geometry is not None:
             try:
                 values.update(_point_values(shapely.geometry.shape(raw_geometry)))
-            except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError,
+                    shapely.errors.GEOSException):
                 values["__geometry__"] = "几何无法解析 Unreadable geometry"
         rows.append(RawRow(number, values))
     return rows

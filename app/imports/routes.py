@@ -1,27 +1,49 @@
 """POST /api/v1/imports/service-points: a bank's registry from a file."""
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from app.auth import tokens
 from app.imports import services
-from app.imports.schemas import ImportFileSchema, ImportFormSchema, ImportResultSchema
+from app.imports.schemas import ImportRequestSchema, ImportResultSchema
 
-blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
-                description="导入 Imports of service points (CSV, GeoJSON, GeoPackage)")
+
+class FormAndFilesParser(FlaskParser):
+    """webargs reads form fields and files from separate locations, and flask-smorest
+    documents one request body per view; one location holding both keeps the upload
+    and its fields in a single multipart/form-data body in the OpenAPI document."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "form_and_files": "load_form_and_files"}
+
+    def load_form_and_files(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class UploadBlueprint(Blueprint):
+    ARGUMENTS_PARSER = FormAndFilesParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "form_and_files": "multipart/form-data",
+    }
+
+
+blp = UploadBlueprint("imports", __name__, url_prefix="/api/v1/imports",
+                      description="导入 Imports of service points (CSV, GeoJSON, GeoPackage)")
 
 
 @blp.route("/service-points", methods=["POST"])
 @tokens.login_required("supervisor", "admin")
-@blp.arguments(ImportFormSchema, location="form")
-@blp.arguments(ImportFileSchema, location="files")
+@blp.arguments(ImportRequestSchema, location="form_and_files")
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(404, description="No such bank in your scope")
 @blp.alt_response(413, description="File too large")
 @blp.doc(security=[{"bearerAuth": []}])
-def import_service_points(form, files):
+def import_service_points(form):
     """Import service points from a file, all rows or none.
 
     Every row is validated first; if any is bad the answer is 422 with one entry per
     bad line or feature ("line 7": ["village_code: 未知村 Unknown village ..."]) and
     nothing is imported.
     """
-    return services.import_upload(tokens.current_user(), form, files["file"])
+    return services.import_upload(tokens.current_user(), form, form["file"])

@@ -1,12 +1,23 @@
 """Request and response schemas of the import endpoint."""
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from app.imports.coords import CRS_NAMES
 from app.imports.readers import FORMATS
 
 
-class ImportFormSchema(Schema):
+def _is_upload(value):
+    """A text form field named `file` is not a file."""
+    if not isinstance(value, FileStorage):
+        raise ValidationError("应上传文件 Must be an uploaded file")
+
+
+class ImportRequestSchema(Schema):
+    """One multipart/form-data body: the file and the fields that describe it."""
+
+    file = Upload(required=True, validate=_is_upload,
+                  metadata={"description": "CSV, GeoJSON or GeoPackage file"})
     format = fields.String(
         validate=validate.OneOf(FORMATS),
         metadata={"description": "csv, geojson or gpkg; taken from the file name when omitted"},
@@ -21,10 +32,6 @@ class ImportFormSchema(Schema):
         required=True, validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "The bank (or branch, outlet) the points belong to"},
     )
-
-
-class ImportFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "CSV, GeoJSON or GeoPackage file"})
 
 
 class ImportResultSchema(Schema):

@@ -4,6 +4,7 @@
 Scope comes from app.auth.scope; here it is only applied. An object outside the
 caller's scope answers 404, exactly like one that does not exist.
 """
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,15 +23,19 @@ PHONE_RE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 VILLAGE_CODE_RE = r"^[0-9]{12}$"
 
 
-def _no_nul(value):
-    """PostgreSQL text cannot hold NUL; refuse it as bad input instead of failing later."""
-    if "\x00" in value:
-        raise ValidationError("不能包含空字符 Must not contain NUL characters")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value):
+    """PostgreSQL text holds neither NUL nor lone UTF-16 surrogates (which JSON can carry);
+    refuse them as bad input instead of failing in the database."""
+    if UNSTORABLE.search(value):
+        raise ValidationError("包含无效字符 Contains NUL or an unpaired surrogate character")
 
 
 def Text(max_length, min_length=0, **kwargs):
     """A string field with a length limit that PostgreSQL can always store."""
-    checks = [validate.Length(min=min_length, max=max_length), _no_nul]
+    checks = [validate.Length(min=min_length, max=max_length), _storable]
     extra = kwargs.pop("validate", None)
     if extra:
         checks.extend(extra if isinstance(extra, list) else [extra])

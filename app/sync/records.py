@@ -22,6 +22,7 @@ RECORD_TYPE = "ledger_entry"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT_FEN = 10**11  # 10 亿元: far above any real counter transaction, well inside bigint
 EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
+LATEST = datetime(2100, 1, 1, tzinfo=SHANGHAI)
 _KINDS = frozenset(LEDGER_KINDS)
 
 
@@ -182,8 +183,8 @@ def _instant(value) -> datetime:
         raise Rejected(name, "须为带时区的ISO 8601时间 must be ISO 8601 with an offset") from None
     if moment.tzinfo is None:
         raise Rejected(name, "缺少时区 must carry a UTC offset (e.g. +08:00)")
-    if moment < EARLIEST:
-        raise Rejected(name, "时间早于2000年 is before the year 2000")
+    if not EARLIEST <= moment < LATEST:
+        raise Rejected(name, "时间须在2000至2099年之间 must be between 2000 and 2099")
     return moment.astimezone(UTC)
 
 

@@ -58,7 +58,7 @@ class PushResponseSchema(Schema):
 
 
 class PullArgsSchema(Schema):
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 

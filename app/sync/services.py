@@ -7,8 +7,9 @@ Push, per batch, in one transaction:
   3. look the ids up: the same id with the same body hash is a duplicate (success),
      with another hash a conflict; nothing is stored twice;
   4. flag business-rule breaks (app/sync/rules.py); flags never refuse a record;
-  5. insert all new records with ONE statement (json_to_recordset ... ON CONFLICT (id)
-     DO NOTHING RETURNING id) and update both rollups with ONE more statement;
+  5. insert all new records and update both rollups with ONE statement
+     (json_to_recordset ... ON CONFLICT (id) DO NOTHING RETURNING, then the rollups'
+     INSERT ... ON CONFLICT DO UPDATE, aggregated per batch);
   6. COMMIT, and only then answer. A crash before the commit loses the whole batch (the
      phone retries it); a crash after it makes the retry answer "duplicate".
 
@@ -50,61 +51,65 @@ _LIVE_TARGETS = text(
     "SELECT id::text FROM ledger_entries "
     "WHERE id = ANY(CAST(:ids AS uuid[])) AND point_id = :point_id AND void_of IS NULL"
 )
-# Exact keys, so each is one primary-key probe (ANY() on cards and days separately
-# made the planner scan the table).
+# One primary-key probe per (card, day, kind) of the batch: a correlated subquery, so
+# the planner cannot turn it into a scan of the whole (growing) table.
 _CARD_TOTALS = text(
-    "SELECT c.card_masked, c.day, c.kind, c.amount_fen "
-    "FROM unnest(CAST(:cards AS text[]), CAST(:days AS date[]), CAST(:kinds AS text[])) "
-    "  AS k(card_masked, day, kind) "
-    "JOIN ledger_card_daily c ON c.county_code = :county_code "
-    "  AND c.card_masked = k.card_masked AND c.day = k.day AND c.kind = k.kind"
-)
-_INSERT = text(
     """
-    INSERT INTO ledger_entries (id, point_id, county_code, user_id, device_id, kind,
-        amount_fen, card_masked, voucher_no, note, occurred_at, location, void_of, flags,
-        body_hash)
-    SELECT r.id, :point_id, :county_code, :user_id, :device_id, r.kind, r.amount_fen,
-        r.card_masked, r.voucher_no, r.note, r.occurred_at,
-        CASE WHEN r.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END,
-        r.void_of, r.flags, r.body_hash
-    FROM json_to_recordset(CAST(:batch AS json)) AS r(
-        ord int, id uuid, kind text, amount_fen bigint, card_masked text, voucher_no text,
-        note text, occurred_at timestamptz, lon float8, lat float8, void_of uuid,
-        flags text[], body_hash text)
-    ORDER BY r.ord
-    ON CONFLICT (id) DO NOTHING
-    RETURNING id::text
+    SELECT k.card_masked, k.day, k.kind,
+           (SELECT c.amount_fen FROM ledger_card_daily c
+             WHERE c.county_code = :county_code AND c.card_masked = k.card_masked
+               AND c.day = k.day AND c.kind = k.kind) AS amount_fen
+    FROM unnest(CAST(:cards AS text[]), CAST(:days AS date[]), CAST(:kinds AS text[]))
+      AS k(card_masked, day, kind)
     """
 )
-# Rollups count the *live* records: a record counts unless a void refers to it. The
-# delta of a batch, in one statement, whatever the arrival order:
-#   - a new record counts +1 unless a void for it is already stored (the void came
-#     first, or in the same batch);
+# One statement inserts the batch and updates both rollups. Rollups count the *live*
+# records: a record counts unless a void refers to it. Within one statement the table
+# shows the rows stored before it (the point's lock keeps other writers out) and `ins`
+# the rows of this batch, so the delta is, whatever the arrival order:
+#   - a new record counts +1 unless a void for it is stored already or in this batch
+#     (the void came first);
 #   - a new void counts -1 of its target when the target was stored before this batch
-#     and this is the target's first void (by seq); otherwise it changes nothing.
-# So rollup = recount of live records, and a test checks exactly that.
-_ROLLUP = text(
+#     and this is the target's first void (no void stored before, none earlier in the
+#     batch); otherwise it changes nothing.
+# So rollup = recount of the live records, and the tests check exactly that.
+_INSERT_AND_ROLL_UP = text(
     """
-    WITH new AS (
-        SELECT * FROM ledger_entries WHERE id = ANY(CAST(:ids AS uuid[]))
+    WITH ins AS (
+        INSERT INTO ledger_entries (id, point_id, county_code, user_id, device_id, kind,
+            amount_fen, card_masked, voucher_no, note, occurred_at, location, void_of,
+            flags, body_hash)
+        SELECT r.id, :point_id, :county_code, :user_id, :device_id, r.kind, r.amount_fen,
+            r.card_masked, r.voucher_no, r.note, r.occurred_at,
+            CASE WHEN r.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END,
+            r.void_of, r.flags, r.body_hash
+        FROM json_to_recordset(CAST(:batch AS json)) AS r(
+            ord int, id uuid, kind text, amount_fen bigint, card_masked text,
+            voucher_no text, note text, occurred_at timestamptz, lon float8, lat float8,
+            void_of uuid, flags text[], body_hash text)
+        ORDER BY r.ord
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, seq, point_id, county_code, kind, amount_fen, card_masked,
+            occurred_at, void_of
+    ), first_voids AS (  -- per target, the batch's earliest void
+        SELECT DISTINCT ON (void_of) void_of, point_id FROM ins
+        WHERE void_of IS NOT NULL ORDER BY void_of, seq
     ), delta AS (
         SELECT n.point_id, n.county_code, n.kind, n.card_masked, n.occurred_at,
                1 AS n, n.amount_fen AS amount
-        FROM new n
+        FROM ins n
         WHERE n.void_of IS NULL
+          AND n.id NOT IN (SELECT void_of FROM first_voids)
           AND NOT EXISTS (SELECT 1 FROM ledger_entries v
                           WHERE v.void_of = n.id AND v.point_id = n.point_id)
         UNION ALL
         SELECT t.point_id, t.county_code, t.kind, t.card_masked, t.occurred_at,
                -1, -t.amount_fen
-        FROM new v
+        FROM first_voids v
         JOIN ledger_entries t
           ON t.id = v.void_of AND t.point_id = v.point_id AND t.void_of IS NULL
-        WHERE t.id <> ALL(CAST(:ids AS uuid[]))
-          AND NOT EXISTS (SELECT 1 FROM ledger_entries w
-                          WHERE w.void_of = t.id AND w.point_id = t.point_id
-                            AND w.seq < v.seq)
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_entries w
+                          WHERE w.void_of = t.id AND w.point_id = t.point_id)
     ), by_day AS (
         SELECT *, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM delta
     ), daily AS (
@@ -113,14 +118,16 @@ _ROLLUP = text(
         FROM by_day GROUP BY point_id, day, kind
         ON CONFLICT (point_id, day, kind) DO UPDATE
         SET count = d.count + excluded.count, amount_fen = d.amount_fen + excluded.amount_fen
-        RETURNING 1
+    ), card AS (
+        INSERT INTO ledger_card_daily AS c
+            (county_code, card_masked, day, kind, count, amount_fen)
+        SELECT county_code, card_masked, day, kind, sum(n), sum(amount)
+        FROM by_day WHERE card_masked IS NOT NULL
+        GROUP BY county_code, card_masked, day, kind
+        ON CONFLICT (county_code, card_masked, day, kind) DO UPDATE
+        SET count = c.count + excluded.count, amount_fen = c.amount_fen + excluded.amount_fen
     )
-    INSERT INTO ledger_card_daily AS c (county_code, card_masked, day, kind, count, amount_fen)
-    SELECT county_code, card_masked, day, kind, sum(n), sum(amount)
-    FROM by_day WHERE card_masked IS NOT NULL
-    GROUP BY county_code, card_masked, day, kind
-    ON CONFLICT (county_code, card_masked, day, kind) DO UPDATE
-    SET count = c.count + excluded.count, amount_fen = c.amount_fen + excluded.amount_fen
+    SELECT id::text FROM ins
     """
 )
 
@@ -202,9 +209,7 @@ def _store(point, user, device_id, fresh, results):
             "point_id": point.id, "county_code": point.county_code, "user_id": user.id,
             "device_id": device_id, "batch": _batch_json(new),
         }
-        inserted = set(session.execute(_INSERT, params).scalars())
-        if inserted:
-            session.execute(_ROLLUP, {"ids": list(inserted)})
+        inserted = set(session.execute(_INSERT_AND_ROLL_UP, params).scalars())
     session.commit()
     _crash_after_commit_if_asked()
     raced = []
@@ -282,7 +287,7 @@ def _card_totals(point, book, new):
             "kinds": [k[2] for k in keys],
         },
     )
-    return {(r.card_masked, r.day, r.kind): r.amount_fen for r in rows}
+    return {(r.card_masked, r.day, r.kind): r.amount_fen for r in rows if r.amount_fen}
 
 
 def _batch_json(new) -> str:

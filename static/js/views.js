@@ -38,7 +38,11 @@ function renderHeader(s) {
 function renderBanners(s) {
   const expired = Boolean(s.session && s.session.expired);
   for (const banner of $$('.auth-banner')) banner.hidden = !expired;
-  for (const warning of $$('.storage-warning')) warning.hidden = s.persisted !== false;
+  // On the register screen the warning matters only while records wait on this phone.
+  for (const warning of $$('.storage-warning')) {
+    const onRegister = Boolean(warning.closest('#view-register'));
+    warning.hidden = s.persisted !== false || (onRegister && !s.outbox.waiting);
+  }
   for (const banner of $$('.outbox-banner')) {
     const { waiting, oldest, refused } = s.outbox;
     banner.className = `outbox-banner ${waiting ? 'waiting' : 'clear'}`;

@@ -5,8 +5,10 @@ from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, VILLAGE_C
 
 
 class AssignmentQueryArgsSchema(PageArgsSchema):
-    village = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"),
-                            metadata={"description": "Village code prefix (a county, township or one village)"})
+    village = fields.String(
+        validate=validate.Regexp(r"^[0-9]{2,12}$"),
+        metadata={"description": "Village code prefix (a county, township or one village)"},
+    )
     user_id = Id()
     active = fields.Boolean(metadata={"description": "true: open assignments only; false: ended only"})
 

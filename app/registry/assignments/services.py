@@ -82,9 +82,11 @@ def _end_for_replacement(user, current, worker, starts_on, replace):
     mine = db.session.scalar(select(GridAssignment.id).where(
         GridAssignment.id == current.id, assignment_scope(user)))
     if not replace or mine is None:
-        whose = "另一银行的网格员 a grid worker of another bank" if mine is None else \
-            f"{current.user.display_name}（#{current.id}）"
-        hint = "请联系管理员 ask an admin" if mine is None else "传 replace: true 以替换 send replace: true to hand it over"
+        if mine is None:
+            whose, hint = "另一银行的网格员 a grid worker of another bank", "请联系管理员 ask an admin"
+        else:
+            whose = f"{current.user.display_name}（#{current.id}）"
+            hint = "传 replace: true 以替换 send replace: true to hand it over"
         conflict(f"此村已有网格员：{whose}；{hint} The village already has an open assignment")
     if starts_on < current.starts_on:
         reject("starts_on", "不能早于现任网格员的开始日期 Cannot start before the current assignment did")

@@ -9,7 +9,7 @@ Who sees which organisations:
   keeper                       the bank running her point, and those above it
 Only admins create or change organisations.
 """
-from sqlalchemy import and_, false, func, literal, or_, select, true
+from sqlalchemy import false, literal, or_, select, true
 
 from app.audit import record_change
 from app.extensions import db

@@ -12,7 +12,8 @@ class UserQueryArgsSchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     org_id = Id()
     point_id = Id()
-    county = fields.String(validate=validate.Regexp(r"^[0-9]{2,6}$"), metadata={"description": "County code prefix"})
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{2,6}$"),
+                           metadata={"description": "County code prefix"})
     q = Text(50, min_length=1, metadata={"description": "Username or name contains this text"})
     active = fields.Boolean()
 
@@ -29,8 +30,8 @@ class UserUpdateSchema(Schema):
 
 
 class UserCreateSchema(UserUpdateSchema):
-    username = Text(64, min_length=3, required=True,
-                    validate=validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="用户名只能含字母、数字和_.- Letters, digits and _.- only"))
+    username = Text(64, min_length=3, required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_.-]+$", error="用户名只能含字母、数字和_.- Letters, digits and _.- only"))
     display_name = Text(100, min_length=1, required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 

@@ -10,7 +10,7 @@ Who changes whom: an admin anyone; a supervisor the keepers, grid workers and fi
 agents of her bank's subtree. Phones are shown unmasked to the person herself, to an
 admin and to the supervisor who manages her (the owners of the record).
 """
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import or_, select, true
 
 from app.audit import record_change
 from app.auth import tokens

@@ -1,0 +1,185 @@
+"""`flask demo load --scale tongliao`: Tongliao at its real size, loaded once per module.
+
+Tables are emptied after every test, so the module fixture loads the data once and
+collects every fact the tests check (counts, geometry checks, sign-ins) before the
+first test runs; the tests then assert on those facts.
+"""
+import hashlib
+
+import pytest
+from sqlalchemy import text
+
+from app.demo import places
+from app.demo.build import DEMO_USERNAMES
+from app.extensions import db
+
+COUNTY_NAMES = {
+    "150502": "科尔沁区", "150521": "科尔沁左翼中旗", "150522": "科尔沁左翼后旗", "150523": "开鲁县",
+    "150524": "库伦旗", "150525": "奈曼旗", "150526": "扎鲁特旗", "150581": "霍林郭勒市",
+}
+
+
+def _scalar(sql):
+    return db.session.execute(text(sql)).scalar()
+
+
+def _fingerprint():
+    rows = db.session.execute(text(
+        "select code, name, keeper_name, st_astext(location) from service_points order by id"
+    )).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def tongliao(app):
+    runner = app.test_cli_runner()
+    client = app.test_client()
+    facts = {}
+    with app.app_context():
+        first = runner.invoke(args=["demo", "load", "--scale", "tongliao"])
+        facts["load_output"] = first.output
+        facts["load_exit"] = first.exit_code
+        facts["villages"] = _scalar("select count(*) from regions where level = 'village'")
+        facts["points"] = _scalar("select count(*) from service_points")
+        facts["grid_workers"] = _scalar("select count(*) from users where role = 'grid_worker'")
+        facts["counties"] = dict(db.session.execute(text(
+            "select prefix, name from regions where level = 'county'")).all())
+        facts["seats"] = {
+            code: (lon, lat) for code, lon, lat in db.session.execute(text(
+                "select prefix, st_x(centroid), st_y(centroid) from regions where level = 'county'"))
+        }
+        facts["villages_not_one_assignment"] = _scalar(
+            "select count(*) from regions v where v.level = 'village' and (select count(*) "
+            "from grid_assignments a where a.village_code = v.code and a.ends_on is null) <> 1")
+        facts["points_outside_village"] = _scalar(
+            "select count(*) from service_points p join regions v on v.code = p.village_code "
+            "where not st_contains(v.geom, p.location)")
+        facts["villages_without_polygon"] = _scalar(
+            "select count(*) from regions where level = 'village' "
+            "and (geom is null or centroid is null or not st_isvalid(geom) or population is null)")
+        # Shared borders of generated cells may differ in the last floating-point digit;
+        # anything above a square metre (~1e-10 square degrees) would be a real overlap.
+        facts["village_overlap_area"] = _scalar(
+            "select coalesce(sum(st_area(st_intersection(a.geom, b.geom))), 0) from regions a "
+            "join regions b on a.level = 'village' and b.level = 'village' and a.code < b.code "
+            "and a.geom && b.geom and st_intersects(a.geom, b.geom)")
+        facts["bad_village_codes"] = _scalar(
+            "select count(*) from regions v left join regions t on t.code = v.parent_code "
+            "where v.level = 'village' and (v.code !~ '^[0-9]{12}$' or t.level <> 'township' "
+            "or left(v.code, 9) <> t.prefix)")
+        facts["bank_path_mismatch"] = _scalar(
+            "select count(*) from service_points p join organisations o on o.id = p.bank_id "
+            "where p.bank_path <> o.path or o.kind = 'regulator'")
+        facts["points_without_terminal"] = _scalar(
+            "select count(*) from service_points p where not exists "
+            "(select 1 from terminals t where t.point_id = p.id)")
+        facts["statuses"] = dict(db.session.execute(text(
+            "select status, count(*) from service_points group by status")).all())
+        facts["rural_banks"] = _scalar(
+            "select count(*) from organisations where kind = 'bank_head_office' "
+            "and name like '%农村商业银行'")
+        facts["regulator"] = db.session.execute(text(
+            "select name, region_code from organisations where kind = 'regulator'")).all()
+        facts["passwordless_grid_workers"] = _scalar(
+            "select count(*) from users where role = 'grid_worker' and password_hash is null")
+        facts["demo_grid_villages"] = _scalar(
+            "select count(*) from grid_assignments a join users u on u.id = a.user_id "
+            "where u.username = 'demo-grid' and a.ends_on is null")
+        facts["demo_users"] = {
+            row.username: row for row in db.session.execute(text(
+                "select u.username, u.role, u.point_id, o.kind as org_kind, o.region_code "
+                "from users u left join organisations o on o.id = u.org_id "
+                "where u.username like 'demo-%'"))
+        }
+        facts["fingerprint"] = _fingerprint()
+        db.session.remove()
+
+        password = app.config["DEMO_PASSWORD"]
+        facts["logins"] = {}
+        for username in DEMO_USERNAMES:
+            resp = client.post("/api/v1/auth/login",
+                               json={"username": username, "password": password})
+            facts["logins"][username] = (resp.status_code, (resp.get_json() or {}).get("user"))
+
+        facts["if_empty"] = runner.invoke(args=["demo", "load", "--if-empty"])
+        facts["again"] = runner.invoke(args=["demo", "load"])
+        reset = runner.invoke(args=["demo", "load", "--reset"])
+        facts["reset_exit"] = reset.exit_code
+        facts["fingerprint_after_reset"] = _fingerprint()
+        db.session.remove()
+    return facts
+
+
+def test_load_reports_what_it_did_and_how_long(tongliao):
+    assert tongliao["load_exit"] == 0, tongliao["load_output"]
+    assert "2,093 villages" in tongliao["load_output"]
+    assert "1,539 service points" in tongliao["load_output"]
+    assert "COPY service_points" in tongliao["load_output"]
+    assert "done in" in tongliao["load_output"]
+
+
+def test_tongliao_has_the_seed_reports_counts(tongliao):
+    assert tongliao["villages"] == 2093
+    assert tongliao["points"] == 1539
+    assert tongliao["grid_workers"] == 1950
+
+
+def test_real_county_codes_names_and_seats(tongliao):
+    assert tongliao["counties"] == COUNTY_NAMES
+    for code, (lon, lat) in tongliao["seats"].items():
+        seat = places.all_places()[code + "000000"]
+        assert (lon, lat) == pytest.approx((seat.lon, seat.lat), abs=1e-9)
+
+
+def test_every_village_has_exactly_one_grid_worker(tongliao):
+    assert tongliao["villages_not_one_assignment"] == 0
+    assert tongliao["demo_grid_villages"] == 3
+    # Only demo-grid signs in; the other 1,949 grid workers cost no password hashing.
+    assert tongliao["passwordless_grid_workers"] == 1949
+
+
+def test_villages_have_valid_polygons_that_do_not_overlap(tongliao):
+    assert tongliao["villages_without_polygon"] == 0
+    assert tongliao["village_overlap_area"] < 1e-10
+    assert tongliao["bad_village_codes"] == 0
+
+
+def test_every_point_is_inside_its_village_and_owned_by_a_bank(tongliao):
+    assert tongliao["points_outside_village"] == 0
+    assert tongliao["bank_path_mismatch"] == 0
+    assert tongliao["points_without_terminal"] == 0
+    assert set(tongliao["statuses"]) == {"active", "suspended", "closed"}
+    assert tongliao["statuses"]["active"] > 1300
+
+
+def test_banks_and_regulator(tongliao):
+    assert tongliao["rural_banks"] == 8  # one rural commercial bank per county
+    assert tongliao["regulator"] == [("中国人民银行通辽市分行", "150500000000")]
+
+
+def test_demo_accounts_have_their_scopes(tongliao):
+    users = tongliao["demo_users"]
+    assert set(users) == set(DEMO_USERNAMES)
+    assert users["demo-keeper"].role == "keeper" and users["demo-keeper"].point_id
+    assert users["demo-field"].org_kind == "bank_branch"
+    assert users["demo-supervisor"].org_kind == "bank_head_office"
+    assert users["demo-regulator"].region_code == "150500000000"
+    assert users["demo-admin"].role == "admin"
+
+
+def test_demo_accounts_sign_in_with_the_demo_password(tongliao):
+    for username, (status, user) in tongliao["logins"].items():
+        assert status == 200, username
+        assert user["username"] == username
+
+
+def test_if_empty_skips_and_a_second_load_refuses(tongliao):
+    assert tongliao["if_empty"].exit_code == 0
+    assert "1,539 service points" in tongliao["if_empty"].output
+    assert tongliao["again"].exit_code != 0
+    assert "--reset" in tongliao["again"].output
+
+
+def test_reset_reloads_the_same_data(tongliao):
+    assert tongliao["reset_exit"] == 0
+    assert tongliao["fingerprint_after_reset"] == tongliao["fingerprint"]
