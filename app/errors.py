@@ -74,7 +74,8 @@ class JsonErrorApi(Api):
         data = getattr(error, "data", None) or {}
         field_errors = _flatten_webargs(data.get("messages")) if "messages" in data else None
         message = data.get("message") or getattr(error, "description", None) or error.name
-        if status == 422 and field_errors:
+        if status == 422 and field_errors and not data.get("message"):
+            # webargs gives no message of its own; name the fields at fault.
             message = "请求数据无效 Invalid input: " + ", ".join(sorted(field_errors))
         code = data.get("code")
         response, status = error_response(status, message, code, field_errors)

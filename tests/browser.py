@@ -65,6 +65,7 @@ class GunicornServer:
             "--workers", "1", "--threads", "4",
             "--bind", f"127.0.0.1:{self.port}",
             "--graceful-timeout", "2",
+            "--access-logfile", "-",
             "wsgi:app",
         ]
         with open(self.log, "ab") as log:

@@ -143,8 +143,9 @@ def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server)
     )
     page.click("#tabs a[data-view=outbox]")
     page.click("#view-outbox button[data-action=sync]")  # tries, fails, keeps everything
-    page.wait_for_selector("#sync-status:has-text('同步失败')")
-    assert page.locator("#waiting-list li.record").count() == 5
+    page.wait_for_function("document.querySelectorAll('#waiting-list li.record').length === 5")
+    page.wait_for_selector("#view-outbox button[data-action=sync]:not([disabled])")
+    assert "同步失败" in page.inner_text("#sync-status")
 
     gunicorn_server.start()
     page.click("#view-outbox button[data-action=sync]")

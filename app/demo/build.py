@@ -85,7 +85,6 @@ class Ids:
 @dataclass
 class Built:
     spools: dict
-    demo_point_id: int | None = None
     counts: dict = field(default_factory=dict)
 
 

@@ -54,7 +54,11 @@ function currentView() {
 }
 
 function wire() {
-  window.addEventListener('hashchange', () => { if (app.session) showView(currentView()); });
+  window.addEventListener('hashchange', () => {
+    if (!app.session) return;
+    showView(currentView());
+    refresh();
+  });
   window.addEventListener('online', () => triggerSync({ force: true }));
   setInterval(() => {
     if (!app.session) return;
