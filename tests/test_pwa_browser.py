@@ -76,6 +76,13 @@ def banner_text(page):
 
 
 def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server):
+    with app.app_context():  # the regulator has warned Tongliao's points
+        db.session.execute(text(
+            "insert into risk_alerts (title, body, region_prefix) values"
+            " ('警惕冒充客服退款诈骗', '有人自称客服要求转账“退款”，请提醒村民先打银行电话核实。', '1505')"
+        ))
+        db.session.commit()
+        db.session.remove()
     page = phone.new_page()
     page.goto("/")
     page.wait_for_selector("#view-signin:not([hidden])")
@@ -85,6 +92,7 @@ def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server)
     wait_for_service_worker(page)
     # The first pull brought her point.
     page.wait_for_selector("#point-name:has-text('前进村助农取款服务点')")
+    page.wait_for_selector("#alerts:not([hidden]) li:has-text('警惕冒充客服退款诈骗')")
 
     gunicorn_server.stop()  # no server from here on: the village has no signal
 
@@ -120,6 +128,7 @@ def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server)
     after = local_entries(page)
     assert [e["id"] for e in after] == [e["id"] for e in before]
     assert page.locator("#today-list li.record").count() == 4
+    assert "警惕冒充客服退款诈骗" in page.inner_text("#alerts")  # alerts were kept too
     assert page.locator("#today-list li.record.voided").count() == 1
     assert page.locator("#today-list .badge.queued").count() == 4
     totals = page.inner_text("#totals")

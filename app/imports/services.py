@@ -210,4 +210,6 @@ def import_upload(user, form, upload) -> dict:
         fields = {}
         for error in exc.errors:
             fields.setdefault(f"{error.unit} {error.number}", []).append(f"{error.field}: {error.reason}")
-        abort(422, messages=fields, code="import_rejected")
+        abort(422, messages=fields, code="import_rejected",
+              message=f"{len(fields)} 行有误，未导入任何数据 {len(fields)} bad rows; "
+                      "nothing from this file was imported")

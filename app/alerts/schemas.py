@@ -1,0 +1,68 @@
+"""Risk-alert schemas. Times travel with their UTC offset (RFC 3339)."""
+from datetime import UTC, datetime
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.registry.common import PageArgsSchema, Text, page_schema
+
+# A region's significant prefix: province 2, city 4, county 6, township 9, village 12
+# digits; empty is national.
+REGION_PREFIX = validate.Regexp(
+    r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})?$",
+    error="地区代码前缀须为2/4/6/9/12位数字 A region prefix has 2, 4, 6, 9 or 12 digits",
+)
+
+
+class AlertCreateSchema(Schema):
+    title = Text(200, min_length=1, required=True, metadata={"example": "警惕冒充客服退款诈骗"})
+    body = Text(5000, min_length=1, required=True)
+    region_prefix = fields.String(
+        validate=REGION_PREFIX,
+        metadata={"description": "Default: the publisher's region ('' national, admin only)"},
+    )
+    published_at = fields.AwareDateTime(metadata={"description": "Default: now"})
+    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Open-ended if absent"})
+
+    @validates_schema
+    def _ends_later(self, data, **kwargs):
+        """An alert that has ended before it starts, or already, would reach nobody."""
+        end = data.get("expires_at")
+        if end is None:
+            return
+        start = data.get("published_at") or datetime.now(UTC)
+        if end <= max(start, datetime.now(UTC)):
+            raise ValidationError(
+                "结束时间须晚于发布时间和当前时间 expires_at must be after published_at and now",
+                field_name="expires_at",
+            )
+
+
+class AlertWithdrawSchema(Schema):
+    reason = Text(500, allow_none=True, metadata={"description": "Kept in the audit log"})
+
+
+class AlertQueryArgsSchema(PageArgsSchema):
+    active = fields.Boolean(metadata={"description": "true: only alerts in force now"})
+
+
+class InForceNow(fields.Boolean):
+    """Whether the alert is in force now, computed from its dates at dump time (a
+    withdrawn alert has ended: its expires_at is the moment of withdrawal)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        now = datetime.now(UTC)
+        return obj.published_at <= now and (obj.expires_at is None or obj.expires_at > now)
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    region_prefix = fields.String()
+    published_by = fields.Integer(allow_none=True, metadata={"description": "publishing organisation"})
+    published_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    active = InForceNow(dump_only=True)
+
+
+AlertPageSchema = page_schema("AlertPage", AlertSchema)
