@@ -2,9 +2,11 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from datetime import datetime
+
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, registry
 
 from app.errors import JsonErrorApi
 
@@ -19,7 +21,12 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    # Every timestamp is an instant (timestamptz): stored in UTC whatever the server's
+    # TimeZone setting, shown in Asia/Shanghai by the clients.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
 
 
 db = SQLAlchemy(model_class=Base)

@@ -8,6 +8,10 @@
 // 3. Prints the shell's gzip size and fails when it is over the 150 KB budget (a cheap
 //    phone on a slow network downloads all of it on first sign-in). The figures are also
 //    written to static/vendor/shell-size.json for the benchmark report.
+//
+// workbox-build is pinned to 7.4.0, the last 7.x on rollup 2: 7.4.1 moved to rollup 4,
+// whose per-platform optional packages are not all served by the registry these machines
+// use, and `npm ci` then refuses the lock file.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,9 +5,9 @@ from flask_smorest import Blueprint
 from app.alerts import services
 from app.alerts.schemas import (
     AlertCreateSchema,
-    AlertPageSchema,
+    RiskAlertPageSchema,
     AlertQueryArgsSchema,
-    AlertSchema,
+    RiskAlertSchema,
     AlertWithdrawSchema,
 )
 from app.auth import tokens
@@ -21,7 +21,7 @@ BEARER = [{"bearerAuth": []}]
 @blp.route("", methods=["GET"])
 @tokens.login_required()
 @blp.arguments(AlertQueryArgsSchema, location="query")
-@blp.response(200, AlertPageSchema)
+@blp.response(200, RiskAlertPageSchema)
 @blp.doc(security=BEARER)
 def list_alerts(args):
     """Alerts for your area, newest first; `active=true` for those in force now."""
@@ -31,7 +31,7 @@ def list_alerts(args):
 @blp.route("", methods=["POST"])
 @tokens.login_required(*PUBLISHERS)
 @blp.arguments(AlertCreateSchema)
-@blp.response(201, AlertSchema)
+@blp.response(201, RiskAlertSchema)
 @blp.doc(security=BEARER)
 def publish(data):
     """Publish an alert for your region or a narrower one."""
@@ -40,7 +40,7 @@ def publish(data):
 
 @blp.route("/<int:alert_id>", methods=["GET"])
 @tokens.login_required()
-@blp.response(200, AlertSchema)
+@blp.response(200, RiskAlertSchema)
 @blp.doc(security=BEARER)
 def get_alert(alert_id):
     """One alert you may see."""
@@ -50,7 +50,7 @@ def get_alert(alert_id):
 @blp.route("/<int:alert_id>/withdraw", methods=["POST"])
 @tokens.login_required(*PUBLISHERS)
 @blp.arguments(AlertWithdrawSchema)
-@blp.response(200, AlertSchema)
+@blp.response(200, RiskAlertSchema)
 @blp.doc(security=BEARER)
 def withdraw(data, alert_id):
     """End an alert of your region now; devices stop showing it on their next pull."""

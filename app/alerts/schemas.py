@@ -54,7 +54,7 @@ class InForceNow(fields.Boolean):
         return obj.published_at <= now and (obj.expires_at is None or obj.expires_at > now)
 
 
-class AlertSchema(Schema):
+class RiskAlertSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     body = fields.String()
@@ -65,4 +65,4 @@ class AlertSchema(Schema):
     active = InForceNow(dump_only=True)
 
 
-AlertPageSchema = page_schema("AlertPage", AlertSchema)
+RiskAlertPageSchema = page_schema("RiskAlertPage", RiskAlertSchema)

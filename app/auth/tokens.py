@@ -22,7 +22,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 def hash_password(password: str) -> str:

@@ -22,11 +22,9 @@ class ServicePoint(db.Model):
         CheckConstraint("status in ('active','suspended','closed')", name="status"),
         CheckConstraint("village_code ~ '^[0-9]{12}$'", name="village_code"),
         CheckConstraint("county_code = left(village_code, 6)", name="county_matches_village"),
-        Index(
-            "ix_service_points_village_code",
-            "village_code",
-            postgresql_ops={"village_code": "text_pattern_ops"},
-        ),
+        # Codes are digits, so the "C" collation orders them correctly and lets one plain
+        # btree serve both a region prefix (LIKE '1505%') and the list order (code, id).
+        Index("ix_service_points_village_code", "village_code", "id"),
         Index("ix_service_points_location", "location", postgresql_using="gist"),
         Index("ix_service_points_bank_status", "bank_id", "status"),
     )
@@ -43,7 +41,7 @@ class ServicePoint(db.Model):
     keeper_phone: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(300))
     village_code: Mapped[str] = mapped_column(
-        String(12), ForeignKey("regions.code"), nullable=False
+        String(12, collation="C"), ForeignKey("regions.code"), nullable=False
     )
     county_code: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)

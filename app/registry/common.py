@@ -119,8 +119,8 @@ def today():
 
 
 class UtcDateTime(fields.DateTime):
-    """Timestamps are stored as naive UTC; send them with their offset (RFC 3339),
-    so a client never mistakes them for Beijing time."""
+    """Timestamps go out with their offset (RFC 3339), so a client never mistakes
+    them for Beijing time; a naive value is taken as UTC."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:

@@ -30,6 +30,7 @@ class Limit:
     valid_from: date
     valid_to: date | None
     source: str | None
+    id: int | None = None  # the LimitRule row, so a manager can end the winning rule
 
     def in_force(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -62,7 +63,7 @@ def rules_for_point(point: ServicePoint) -> list[Limit]:
     ).scalars()
     return [
         Limit(r.kind, r.region_prefix, r.bank_id, r.min_fen, r.multiple_of_fen,
-              r.per_card_daily_fen, r.valid_from, r.valid_to, r.source)
+              r.per_card_daily_fen, r.valid_from, r.valid_to, r.source, r.id)
         for r in rows
     ]
 

@@ -30,8 +30,10 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_smorest import abort
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 
+from app.alerts.services import covers as alert_covers
+from app.alerts.services import in_force as alert_in_force
 from app.extensions import db
 from app.models import Device, RiskAlert, ServicePoint
 from app.sync import records as rec
@@ -383,11 +385,7 @@ def active_alerts(village_code, now, limit=50):
     """Alerts published for the point's region (or nationally) and not yet expired."""
     return db.session.execute(
         select(RiskAlert)
-        .where(
-            func.strpos(village_code, RiskAlert.region_prefix) == 1,
-            RiskAlert.published_at <= now,
-            or_(RiskAlert.expires_at.is_(None), RiskAlert.expires_at > now),
-        )
+        .where(alert_covers(village_code), alert_in_force(now))
         .order_by(RiskAlert.published_at.desc())
         .limit(limit)
     ).scalars().all()

@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('centroid', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), nullable=True),
     sa.Column('population', sa.Integer(), nullable=True),
     sa.Column('households', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("code ~ '^[0-9]{12}$'", name=op.f('ck_regions_code_12_digits')),
     sa.CheckConstraint("level in ('province','city','county','township','village')", name=op.f('ck_regions_level')),
     sa.ForeignKeyConstraint(['parent_code'], ['regions.code'], name=op.f('fk_regions_parent_code_regions')),
@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('path', sa.String(length=200), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("kind in ('bank_head_office','bank_branch','bank_outlet','regulator')", name=op.f('ck_organisations_kind')),
     sa.ForeignKeyConstraint(['parent_id'], ['organisations.id'], name=op.f('fk_organisations_parent_id_organisations')),
     sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_organisations_region_code_regions')),
@@ -73,7 +73,7 @@ def upgrade():
     sa.Column('keeper_name', sa.String(length=100), nullable=False),
     sa.Column('keeper_phone', sa.String(length=20), nullable=True),
     sa.Column('address', sa.String(length=300), nullable=True),
-    sa.Column('village_code', sa.String(length=12), nullable=False),
+    sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
     sa.Column('county_code', sa.String(length=6), nullable=False),
     sa.Column('location', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('services', sa.ARRAY(sa.String(length=30)), nullable=False),
@@ -83,8 +83,8 @@ def upgrade():
     sa.Column('opened_on', sa.Date(), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('signage', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("status in ('active','suspended','closed')", name=op.f('ck_service_points_status')),
     sa.CheckConstraint("village_code ~ '^[0-9]{12}$'", name=op.f('ck_service_points_village_code')),
     sa.CheckConstraint('county_code = left(village_code, 6)', name=op.f('ck_service_points_county_matches_village')),
@@ -97,7 +97,7 @@ def upgrade():
         batch_op.create_index('ix_service_points_bank_status', ['bank_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_points_county_code'), ['county_code'], unique=False)
         batch_op.create_index('ix_service_points_location', ['location'], unique=False, postgresql_using='gist')
-        batch_op.create_index('ix_service_points_village_code', ['village_code'], unique=False, postgresql_ops={'village_code': 'text_pattern_ops'})
+        batch_op.create_index('ix_service_points_village_code', ['village_code', 'id'], unique=False)
 
     op.create_table('terminals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -109,7 +109,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('installed_on', sa.Date(), nullable=True),
     sa.Column('removed_on', sa.Date(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("kind in ('pos','smart_pos','atm','crs','mobile')", name=op.f('ck_terminals_kind')),
     sa.ForeignKeyConstraint(['point_id'], ['service_points.id'], name=op.f('fk_terminals_point_id_service_points')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_terminals'))
@@ -129,7 +129,7 @@ def upgrade():
     sa.Column('point_id', sa.Integer(), nullable=True),
     sa.Column('county_code', sa.String(length=6), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("role <> 'keeper' or point_id is not null", name=op.f('ck_users_keeper_has_point')),
     sa.CheckConstraint("role in ('keeper','grid_worker','field_agent','supervisor','regulator','admin')", name=op.f('ck_users_role')),
     sa.CheckConstraint("role not in ('supervisor','regulator','field_agent') or org_id is not null", name=op.f('ck_users_org_roles_have_org')),
@@ -145,7 +145,7 @@ def upgrade():
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('entity', sa.String(length=40), nullable=False),
@@ -167,9 +167,9 @@ def upgrade():
     sa.Column('device_key', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=True),
-    sa.Column('registered_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
-    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('registered_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_devices_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_devices'))
     )
@@ -184,7 +184,7 @@ def upgrade():
     sa.Column('county_code', sa.String(length=6), nullable=False),
     sa.Column('starts_on', sa.Date(), server_default=sa.text('CURRENT_DATE'), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint('ends_on is null or ends_on >= starts_on', name=op.f('ck_grid_assignments_dates')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_grid_assignments_user_id_users')),
     sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_grid_assignments_village_code_regions')),
@@ -199,9 +199,9 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('device_id', sa.Integer(), nullable=True),
-    sa.Column('issued_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_api_tokens_device_id_devices')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
@@ -246,7 +246,7 @@ def downgrade():
 
     op.drop_table('terminals')
     with op.batch_alter_table('service_points', schema=None) as batch_op:
-        batch_op.drop_index('ix_service_points_village_code', postgresql_ops={'village_code': 'text_pattern_ops'})
+        batch_op.drop_index('ix_service_points_village_code')
         batch_op.drop_index('ix_service_points_location', postgresql_using='gist')
         batch_op.drop_index(batch_op.f('ix_service_points_county_code'))
         batch_op.drop_index('ix_service_points_bank_status')

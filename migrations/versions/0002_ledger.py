@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('valid_from', sa.Date(), nullable=False),
     sa.Column('valid_to', sa.Date(), nullable=True),
     sa.Column('source', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("kind in ('withdrawal','balance_inquiry','transfer','cash_remittance','bill_payment','void') and kind <> 'void'", name=op.f('ck_limit_rules_kind')),
     sa.CheckConstraint("region_prefix ~ '^[0-9]{0,12}$'", name=op.f('ck_limit_rules_region_prefix')),
     sa.CheckConstraint('coalesce(min_fen, 0) >= 0 and coalesce(multiple_of_fen, 1) > 0 and coalesce(per_card_daily_fen, 0) >= 0', name=op.f('ck_limit_rules_amounts')),

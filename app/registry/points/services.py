@@ -84,7 +84,9 @@ def list_points(user, args):
         stmt = stmt.where(func.ST_Intersects(envelope, ServicePoint.location))
     if args.get("q"):
         stmt = stmt.where(_text_search(args["q"]))
-    return paginate(stmt, args["limit"], args["offset"], (ServicePoint.id,))
+    # Ordered by place, then id: stable pages, and a region prefix walks one index range.
+    order = (ServicePoint.village_code, ServicePoint.id)
+    return paginate(stmt, args["limit"], args["offset"], order)
 
 
 def _text_search(text):

@@ -1,0 +1,83 @@
+"""Limit-rule schemas. Amounts are integer fen; dates are business days (Asia/Shanghai)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.alerts.schemas import REGION_PREFIX
+from app.models.ledger import BUSINESS_KINDS
+from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, page_schema, today
+
+MAX_FEN = 10**12  # 100 million yuan: far above any rule, far below BIGINT
+
+
+def Fen(minimum, **kwargs):
+    """Integer fen (strict: 10.5 or "1000" is refused, not rounded)."""
+    return fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=minimum, max=MAX_FEN), **kwargs
+    )
+
+
+class LimitCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(BUSINESS_KINDS))
+    region_prefix = fields.String(
+        validate=REGION_PREFIX,
+        metadata={"description": "Default: your region ('' national, admin only)"},
+    )
+    bank_id = Id(allow_none=True, metadata={"description": "A bank's own rule; none: every bank"})
+    min_fen = Fen(0, metadata={"description": "每笔最低 minimum per transaction", "example": 1000})
+    multiple_of_fen = Fen(1, metadata={"description": "整数倍 amount must be a multiple", "example": 1000})
+    per_card_daily_fen = Fen(0, metadata={"description": "单卡单日 per card per day", "example": 200000})
+    valid_from = fields.Date(load_default=today, metadata={"description": "Default: today"})
+    valid_to = fields.Date(allow_none=True, metadata={"description": "Inclusive; open-ended if absent"})
+    source = Text(500, allow_none=True, metadata={"description": "The document the rule comes from"})
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            raise ValidationError(
+                "结束日期早于开始日期 valid_to is before valid_from", field_name="valid_to"
+            )
+
+
+class LimitEndSchema(Schema):
+    valid_to = fields.Date(metadata={"description": "Last day in force (inclusive); default today"})
+    reason = Text(500, allow_none=True, metadata={"description": "Kept in the audit log"})
+
+
+class LimitQueryArgsSchema(PageArgsSchema):
+    in_force_on = fields.Date(metadata={"description": "Only rules in force on this day"})
+    region = fields.String(
+        validate=REGION_PREFIX,
+        metadata={"description": "Rules that apply anywhere in this region: broader ones and narrower ones"},
+    )
+    bank = Id(metadata={"description": "Only this bank's own rules"})
+    kind = fields.String(validate=validate.OneOf(BUSINESS_KINDS))
+
+
+class EffectiveArgsSchema(Schema):
+    point_id = Id(required=True)
+    on = fields.Date(metadata={"description": "Default: today"})
+
+
+class LimitRuleSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    region_prefix = fields.String()
+    bank_id = fields.Integer(allow_none=True)
+    min_fen = fields.Integer(allow_none=True)
+    multiple_of_fen = fields.Integer(allow_none=True)
+    per_card_daily_fen = fields.Integer(allow_none=True)
+    valid_from = fields.Date()
+    valid_to = fields.Date(allow_none=True)
+    source = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
+class EffectiveLimitsSchema(Schema):
+    point_id = fields.Integer()
+    on = fields.Date()
+    limits = fields.List(
+        fields.Nested(LimitRuleSchema),
+        metadata={"description": "The winning rule per kind: the most specific in force"},
+    )
+
+
+LimitRulePageSchema = page_schema("LimitRulePage", LimitRuleSchema)

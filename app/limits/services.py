@@ -1,0 +1,88 @@
+"""Limit rules: the list, the rules in force for a point, and the audited changes.
+
+Which rule wins for a point is decided in one place, app/sync/rules.py (the same code
+flags pushed records), so what this API shows is what the ledger is checked against.
+"""
+from sqlalchemy import func, or_, select, true
+
+from app.alerts.services import check_region, jurisdiction
+from app.audit import record_change
+from app.extensions import db
+from app.models import LimitRule, Organisation
+from app.registry.common import conflict, forbid, get_in_scope, paginate, reject, today
+from app.registry.points.services import get_point
+from app.sync.rules import RuleBook, rules_for_point
+
+FIELDS = ("kind", "region_prefix", "bank_id", "min_fen", "multiple_of_fen",
+          "per_card_daily_fen", "valid_from", "valid_to", "source")
+
+
+def list_rules(args):
+    stmt = select(LimitRule)
+    if day := args.get("in_force_on"):
+        stmt = stmt.where(
+            LimitRule.valid_from <= day, or_(LimitRule.valid_to.is_(None), LimitRule.valid_to >= day)
+        )
+    if "region" in args:
+        region = args["region"]
+        stmt = stmt.where(
+            or_(LimitRule.region_prefix.startswith(region),
+                func.strpos(region, LimitRule.region_prefix) == 1)
+        )
+    if "bank" in args:
+        stmt = stmt.where(LimitRule.bank_id == args["bank"])
+    if "kind" in args:
+        stmt = stmt.where(LimitRule.kind == args["kind"])
+    order = (LimitRule.kind, func.length(LimitRule.region_prefix), LimitRule.bank_id.nulls_first(),
+             LimitRule.valid_from.desc(), LimitRule.id.desc())
+    return paginate(stmt, args["limit"], args["offset"], order)
+
+
+def effective(user, args):
+    """The winning rule per kind for a point in the user's scope (404 otherwise)."""
+    point = get_point(user, args["point_id"])
+    day = args.get("on") or today()
+    return {"point_id": point.id, "on": day, "limits": RuleBook(rules_for_point(point)).in_force(day)}
+
+
+def create_rule(user, data):
+    prefix = data.pop("region_prefix", jurisdiction(user) or "")
+    check_region(user, prefix)
+    if data.get("bank_id") is not None:
+        bank = db.session.get(Organisation, data["bank_id"])
+        if bank is None or not bank.is_bank:
+            reject("bank_id", "不是银行机构 Not a bank organisation")
+    rule = LimitRule(region_prefix=prefix, **data)
+    db.session.add(rule)
+    db.session.flush()
+    record_change(user, "create", "limit_rule", rule.id, None, snapshot(rule), _county(prefix))
+    db.session.commit()
+    return rule
+
+
+def end_rule(user, rule_id, data):
+    """Set a rule's last day. It may be brought forward, never pushed back or reopened:
+    a later end is a new rule."""
+    rule = get_in_scope(LimitRule, rule_id, true(), lock=True)
+    own = jurisdiction(user)
+    if own is None or not rule.region_prefix.startswith(own):
+        forbid("只能结束本辖区的限额规则 You may end only rules of your region")
+    valid_to = data.get("valid_to") or today()
+    if rule.valid_to is not None and rule.valid_to <= valid_to:
+        conflict(f"该规则已于{rule.valid_to}结束 This rule already ends on {rule.valid_to}")
+    if valid_to < rule.valid_from:
+        reject("valid_to", f"早于开始日期{rule.valid_from} Before the rule's start {rule.valid_from}")
+    before = snapshot(rule)
+    rule.valid_to = valid_to
+    record_change(user, "end", "limit_rule", rule.id, before, snapshot(rule),
+                  _county(rule.region_prefix), data.get("reason"))
+    db.session.commit()
+    return rule
+
+
+def snapshot(rule) -> dict:
+    return {name: getattr(rule, name) for name in FIELDS}
+
+
+def _county(prefix):
+    return prefix[:6] if len(prefix) >= 6 else None
