@@ -38,7 +38,7 @@ PAGE_SQL = (
     "select p.*, st_asbinary(p.location), o.name, o.path, v.code, v.name "
     "from service_points p join organisations o on o.id = p.bank_id "
     "left join regions v on v.code = p.village_code "
-    "where {where} order by p.id limit %(limit)s"
+    "where {where} order by p.village_code, p.id limit %(limit)s"
 )
 TERMINALS_SQL = "select * from terminals where point_id = any(%(ids)s) order by id"
 BBOX_WHERE = "st_intersects(st_makeenvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326), location)"

@@ -70,6 +70,10 @@ def test_bad_input_names_the_field(client, world, login):
         ({"body": "x" * 5001}, "body"),
         ({"region_prefix": "15050"}, "region_prefix"),
         ({"published_at": "2025-03-01T08:00:00"}, "published_at"),  # no offset
+        ({"published_at": "0001-01-01T00:00:00+14:00"}, "published_at"),
+        ({"expires_at": "9999-12-31T23:59:59-14:00"}, "expires_at"),
+        ({"region_prefix": None}, "region_prefix"),
+        ({"title": "反诈\u0000"}, "title"),
         ({"expires_at": (now - timedelta(hours=1)).isoformat()}, "expires_at"),
         ({"published_at": (now + timedelta(days=2)).isoformat(),
           "expires_at": (now + timedelta(days=1)).isoformat()}, "expires_at"),

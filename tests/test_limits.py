@@ -26,6 +26,7 @@ def rules(app):
 
 def create(client, headers, status=201, **body):
     body.setdefault("kind", "withdrawal")
+    body.setdefault("per_card_daily_fen", 100000)
     resp = client.post(LIMITS, json=body, headers=headers)
     assert resp.status_code == status, resp.get_json()
     return resp.get_json()
@@ -83,8 +84,9 @@ def test_a_bank_rule_applies_only_to_that_bank_points(client, world, login, rule
            bank_id=world.orgs["bank_a"], per_card_daily_fen=5000000)
     assert "transfer" in effective(client, login("sup_a"), world.points["a1"])
     assert "transfer" not in effective(client, login("sup_b"), world.points["b1"])
-    create(client, login("admin"), status=422, bank_id=world.orgs["regulator"])
-    create(client, login("admin"), status=422, bank_id=999999)
+    for bank_id in (world.orgs["regulator"], 999999):  # not a bank; no such organisation
+        body = create(client, login("admin"), status=422, bank_id=bank_id)
+        assert list(body["error"]["fields"]) == ["bank_id"]
 
 
 def test_effective_rules_only_for_points_in_scope(client, world, login, rules):
@@ -114,6 +116,8 @@ def test_bad_rules_are_refused_with_the_field(client, world, login):
         ({"valid_from": "2025-03-01", "valid_to": "2025-02-28"}, "valid_to"),
         ({"region_prefix": "1505x"}, "region_prefix"),
         ({"source": "x" * 501}, "source"),
+        ({"valid_from": "0001-01-01"}, "valid_from"),
+        ({"per_card_daily_fen": None}, "per_card_daily_fen"),  # a rule must limit something
     ]
     for body, field in cases:
         resp = create(client, admin, status=422, **body)

@@ -269,6 +269,30 @@ def test_entry_rules_card_guard_and_language(app, world, phone):
     page.click("fieldset.kinds label:has(input[value=balance_inquiry])")
     assert page.locator("#amount-group").is_hidden()
 
+    # A refused record can be re-entered: the form is filled from it, and it leaves the outbox.
+    refused_id = page.evaluate(
+        f"""async () => {{
+            const store = await import('{STORE}');
+            const id = crypto.randomUUID();
+            await store.addEntry({{ id, user_id: {world.users["keeper_a"]}, saved_at: Date.now(),
+              data: {{ point_id: {world.points["a1"]}, kind: 'transfer', amount_fen: 66600,
+                       card_masked: '621700******0001', voucher_no: 'ZZ01', occurred_at: new Date().toISOString(),
+                       lon: null, lat: null, void_of: null, note: '核对' }} }});
+            await store.applyResults([{{ id, status: 'rejected', reason: 'data.voucher_no: 测试原因 test reason' }}]);
+            return id;
+        }}"""
+    )
+    page.click("#tabs a[data-view=outbox]")
+    item = page.locator(f"#refused-list li[data-id='{refused_id}']")
+    assert "测试原因" in item.locator(".reason").inner_text()
+    item.locator("button[data-action=reenter]").click()
+    page.wait_for_selector("#view-register:not([hidden])")
+    assert page.input_value("input[name=amount]") == "666.00"
+    assert (page.input_value("input[name=bin]"), page.input_value("input[name=last4]")) == ("621700", "0001")
+    assert page.input_value("input[name=voucher_no]") == "ZZ01"
+    assert page.locator("fieldset.kinds input[value=transfer]").is_checked()
+    assert page.locator("#refused").is_hidden()
+
     # English on request, kept across reloads.
     page.click("#lang")
     assert page.inner_text("#entry-form button[type=submit]") == "Save"
@@ -336,3 +360,35 @@ def test_update_prompt_reloads_without_losing_queued_records(app, world, chromiu
     finally:
         context.close()
         server.stop()
+
+
+def test_background_sync_sends_the_outbox_with_the_app_closed(app, world, phone, gunicorn_server):
+    """The service worker's 'outbox' sync event pushes the queue on its own: the page is
+    closed when the browser fires it (Chromium's DevTools protocol fires it on demand)."""
+    page = phone.new_page()
+    sign_in(page, "keeper_a", factories.PASSWORD)
+    wait_for_service_worker(page)
+    page.wait_for_selector("#point-name:has-text('前进村')")
+    gunicorn_server.stop()
+    log_record(page, "bill_payment", amount="45", voucher="DF0001")
+    log_record(page, "withdrawal", quick="500", bin_="622848", last4="7777", voucher="000401")
+    queued = sorted(e["id"] for e in local_entries(page))
+    page.close()  # she put the phone away
+
+    blank = phone.new_page()
+    cdp = phone.new_cdp_session(blank)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    blank.wait_for_timeout(300)
+    registration = next(r for r in registrations if not r.get("isDeleted"))
+    gunicorn_server.start()
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": gunicorn_server.url, "registrationId": registration["registrationId"],
+        "tag": "outbox", "lastChance": False,
+    })
+    for _ in range(100):
+        if len(ledger_rows(app)) == 2:
+            break
+        blank.wait_for_timeout(100)
+    assert sorted(r["id"] for r in ledger_rows(app)) == queued

@@ -11,6 +11,12 @@ REGION_PREFIX = validate.Regexp(
     r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})?$",
     error="地区代码前缀须为2/4/6/9/12位数字 A region prefix has 2, 4, 6, 9 or 12 digits",
 )
+# Alerts are about the present; the bounds also keep every instant storable and
+# readable back in every time zone (year 1 and year 9999 are not).
+SENSIBLE_TIME = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC),
+    error="时间须在2000至2100年之间 Must be between 2000 and 2100",
+)
 
 
 class AlertCreateSchema(Schema):
@@ -20,8 +26,10 @@ class AlertCreateSchema(Schema):
         validate=REGION_PREFIX,
         metadata={"description": "Default: the publisher's region ('' national, admin only)"},
     )
-    published_at = fields.AwareDateTime(metadata={"description": "Default: now"})
-    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Open-ended if absent"})
+    published_at = fields.AwareDateTime(validate=SENSIBLE_TIME, metadata={"description": "Default: now"})
+    expires_at = fields.AwareDateTime(
+        allow_none=True, validate=SENSIBLE_TIME, metadata={"description": "Open-ended if absent"}
+    )
 
     @validates_schema
     def _ends_later(self, data, **kwargs):

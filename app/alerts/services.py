@@ -90,7 +90,7 @@ def publish(user, data):
     )
     db.session.add(alert)
     db.session.flush()
-    record_change(user, "publish", "risk_alert", alert.id, None, snapshot(alert), _county(prefix))
+    record_change(user, "publish", "risk_alert", alert.id, None, snapshot(alert), county_of(prefix))
     db.session.commit()
     return alert
 
@@ -108,7 +108,7 @@ def withdraw(user, alert_id, data):
     before = snapshot(alert)
     alert.expires_at = now
     record_change(user, "withdraw", "risk_alert", alert.id, before, snapshot(alert),
-                  _county(alert.region_prefix), data.get("reason"))
+                  county_of(alert.region_prefix), data.get("reason"))
     db.session.commit()
     return alert
 
@@ -117,6 +117,6 @@ def snapshot(alert) -> dict:
     return {name: getattr(alert, name) for name in FIELDS}
 
 
-def _county(prefix):
-    """The county an alert belongs to, for the audit row; None above county level."""
+def county_of(prefix):
+    """The county of a region prefix, for the audit row; None above county level."""
     return prefix[:6] if len(prefix) >= 6 else None

@@ -1,11 +1,18 @@
 """Limit-rule schemas. Amounts are integer fen; dates are business days (Asia/Shanghai)."""
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.alerts.schemas import REGION_PREFIX
 from app.models.ledger import BUSINESS_KINDS
 from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, page_schema, today
 
-MAX_FEN = 10**12  # 100 million yuan: far above any rule, far below BIGINT
+MAX_FEN = 10**12  # 10 billion yuan: far above any rule, far below BIGINT
+AMOUNTS = ("min_fen", "multiple_of_fen", "per_card_daily_fen")
+RULE_DAY = validate.Range(
+    min=date(2000, 1, 1), max=date(2100, 12, 31),
+    error="日期须在2000至2100年之间 Must be between 2000 and 2100",
+)
 
 
 def Fen(minimum, **kwargs):
@@ -21,24 +28,35 @@ class LimitCreateSchema(Schema):
         validate=REGION_PREFIX,
         metadata={"description": "Default: your region ('' national, admin only)"},
     )
-    bank_id = Id(allow_none=True, metadata={"description": "A bank's own rule; none: every bank"})
+    bank_id = Id(allow_none=True, metadata={"description": "A bank's own rule; none: all banks"})
     min_fen = Fen(0, metadata={"description": "每笔最低 minimum per transaction", "example": 1000})
     multiple_of_fen = Fen(1, metadata={"description": "整数倍 amount must be a multiple", "example": 1000})
     per_card_daily_fen = Fen(0, metadata={"description": "单卡单日 per card per day", "example": 200000})
-    valid_from = fields.Date(load_default=today, metadata={"description": "Default: today"})
-    valid_to = fields.Date(allow_none=True, metadata={"description": "Inclusive; open-ended if absent"})
+    valid_from = fields.Date(
+        load_default=today, validate=RULE_DAY, metadata={"description": "Default: today"}
+    )
+    valid_to = fields.Date(
+        allow_none=True, validate=RULE_DAY, metadata={"description": "Inclusive; open-ended if absent"}
+    )
     source = Text(500, allow_none=True, metadata={"description": "The document the rule comes from"})
 
     @validates_schema
+    def _amounts(self, data, **kwargs):
+        """A rule without any amount would silently lift the broader rules it overrides."""
+        if all(data.get(name) is None for name in AMOUNTS):
+            reason = "至少给出一项限额 Give at least one of min_fen, multiple_of_fen, per_card_daily_fen"
+            raise ValidationError({name: [reason] for name in AMOUNTS})
+
+    @validates_schema
     def _dates(self, data, **kwargs):
-        if data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
             raise ValidationError(
                 "结束日期早于开始日期 valid_to is before valid_from", field_name="valid_to"
             )
 
 
 class LimitEndSchema(Schema):
-    valid_to = fields.Date(metadata={"description": "Last day in force (inclusive); default today"})
+    valid_to = fields.Date(validate=RULE_DAY, metadata={"description": "Last day in force (inclusive); default today"})
     reason = Text(500, allow_none=True, metadata={"description": "Kept in the audit log"})
 
 
@@ -46,7 +64,7 @@ class LimitQueryArgsSchema(PageArgsSchema):
     in_force_on = fields.Date(metadata={"description": "Only rules in force on this day"})
     region = fields.String(
         validate=REGION_PREFIX,
-        metadata={"description": "Rules that apply anywhere in this region: broader ones and narrower ones"},
+        metadata={"description": "Rules that apply anywhere in the region: broader and narrower"},
     )
     bank = Id(metadata={"description": "Only this bank's own rules"})
     kind = fields.String(validate=validate.OneOf(BUSINESS_KINDS))

@@ -5,7 +5,7 @@ flags pushed records), so what this API shows is what the ledger is checked agai
 """
 from sqlalchemy import func, or_, select, true
 
-from app.alerts.services import check_region, jurisdiction
+from app.alerts.services import check_region, county_of, jurisdiction
 from app.audit import record_change
 from app.extensions import db
 from app.models import LimitRule, Organisation
@@ -21,7 +21,8 @@ def list_rules(args):
     stmt = select(LimitRule)
     if day := args.get("in_force_on"):
         stmt = stmt.where(
-            LimitRule.valid_from <= day, or_(LimitRule.valid_to.is_(None), LimitRule.valid_to >= day)
+            LimitRule.valid_from <= day,
+            or_(LimitRule.valid_to.is_(None), LimitRule.valid_to >= day),
         )
     if "region" in args:
         region = args["region"]
@@ -33,8 +34,9 @@ def list_rules(args):
         stmt = stmt.where(LimitRule.bank_id == args["bank"])
     if "kind" in args:
         stmt = stmt.where(LimitRule.kind == args["kind"])
-    order = (LimitRule.kind, func.length(LimitRule.region_prefix), LimitRule.bank_id.nulls_first(),
-             LimitRule.valid_from.desc(), LimitRule.id.desc())
+    # Per kind, broadest first, as the rules stack: national, region, bank; newest first.
+    order = (LimitRule.kind, func.length(LimitRule.region_prefix),
+             LimitRule.bank_id.nulls_first(), LimitRule.valid_from.desc(), LimitRule.id.desc())
     return paginate(stmt, args["limit"], args["offset"], order)
 
 
@@ -42,7 +44,8 @@ def effective(user, args):
     """The winning rule per kind for a point in the user's scope (404 otherwise)."""
     point = get_point(user, args["point_id"])
     day = args.get("on") or today()
-    return {"point_id": point.id, "on": day, "limits": RuleBook(rules_for_point(point)).in_force(day)}
+    limits = RuleBook(rules_for_point(point)).in_force(day)
+    return {"point_id": point.id, "on": day, "limits": limits}
 
 
 def create_rule(user, data):
@@ -55,7 +58,7 @@ def create_rule(user, data):
     rule = LimitRule(region_prefix=prefix, **data)
     db.session.add(rule)
     db.session.flush()
-    record_change(user, "create", "limit_rule", rule.id, None, snapshot(rule), _county(prefix))
+    record_change(user, "create", "limit_rule", rule.id, None, snapshot(rule), county_of(prefix))
     db.session.commit()
     return rule
 
@@ -75,14 +78,10 @@ def end_rule(user, rule_id, data):
     before = snapshot(rule)
     rule.valid_to = valid_to
     record_change(user, "end", "limit_rule", rule.id, before, snapshot(rule),
-                  _county(rule.region_prefix), data.get("reason"))
+                  county_of(rule.region_prefix), data.get("reason"))
     db.session.commit()
     return rule
 
 
 def snapshot(rule) -> dict:
     return {name: getattr(rule, name) for name in FIELDS}
-
-
-def _county(prefix):
-    return prefix[:6] if len(prefix) >= 6 else None

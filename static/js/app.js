@@ -60,6 +60,10 @@ function wire() {
     refresh();
   });
   window.addEventListener('online', () => triggerSync({ force: true }));
+  // Back in the foreground (she switched apps or woke the phone): try at once.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') triggerSync();
+  });
   setInterval(() => {
     if (!app.session) return;
     triggerSync();
