@@ -160,3 +160,18 @@ def test_a_published_alert_reaches_the_keeper_pull_until_withdrawn(client, world
     assert [(a["id"], a["title"]) for a in pulled] == [(alert["id"], "反电诈: 不要透露验证码")]
     client.post(f"{ALERTS}/{alert['id']}/withdraw", headers=login("regulator"))
     assert client.get("/api/v1/sync/pull", headers=keeper).get_json()["alerts"] == []
+
+
+def test_role_matrix_for_one_county_alert(client, world, login):
+    """A 科尔沁区 alert: seen by everyone whose area holds a village there, 404 for the rest;
+    withdrawn only by the region's regulator or an admin (403 for the other roles)."""
+    alert = publish(client, login("regulator"), region_prefix="150502")
+    readers = {"keeper_a", "grid_a", "field_a", "sup_a", "regulator", "admin"}
+    for user in ("keeper_a", "keeper_b", "grid_a", "grid_b", "field_a", "field_b",
+                 "sup_a", "sup_b", "regulator", "admin"):
+        headers = login(user)
+        got = client.get(f"{ALERTS}/{alert['id']}", headers=headers).status_code
+        assert got == (200 if user in readers else 404), user
+        if user not in ("regulator", "admin"):
+            withdrawn = client.post(f"{ALERTS}/{alert['id']}/withdraw", headers=headers)
+            assert withdrawn.status_code == 403, user

@@ -187,3 +187,12 @@ def test_a_new_rule_reaches_the_keeper_pull(client, world, login, rules):
     assert limits["transfer"]["per_card_daily_fen"] == 5000000
     assert limits["withdrawal"]["per_card_daily_fen"] == 120000
     assert limits["withdrawal"]["region_prefix"] == "150502001001"
+
+
+def test_role_matrix_for_effective_rules_of_a1(client, world, login, rules):
+    """Point a1 (bank A, 科尔沁区): its rules for whoever may see the point, 404 otherwise."""
+    readers = {"keeper_a", "grid_a", "field_a", "sup_a", "regulator", "admin"}
+    for user in ("keeper_a", "keeper_b", "grid_a", "grid_b", "field_a", "field_b",
+                 "sup_a", "sup_b", "regulator", "admin"):
+        status = 200 if user in readers else 404
+        effective(client, login(user), world.points["a1"], status=status)
