@@ -4,9 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-PGPORT ?= 5433
 export FLASK_APP := wsgi
-export DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(PGPORT)/zhunong
+# Unset DATABASE_URL means the project-local cluster (its port is in .pgport).
 export DEMO_PASSWORD ?= zhunong-demo-2026
 
 .PHONY: setup system-deps python-deps frontend db migrate demo run test bench stop-db
@@ -34,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 db:
-	@PGPORT=$(PGPORT) scripts/localdb.sh
+	@scripts/localdb.sh
 
 migrate: setup
 	$(BIN)/flask db upgrade

@@ -3,8 +3,19 @@
 Secrets have a default only in development; production must set them.
 """
 import os
+from pathlib import Path
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5433/zhunong"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def local_database_url(name="zhunong"):
+    """The project-local cluster started by scripts/localdb.sh, which records its port."""
+    port_file = ROOT / ".pgport"
+    port = port_file.read_text().strip() if port_file.exists() else "5433"
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+
+
+DEFAULT_DATABASE_URL = local_database_url()
 
 
 class Config:

@@ -26,8 +26,12 @@ import requests
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import local_database_url  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5433/zhunong_bench"
+DEFAULT_URL = local_database_url("zhunong_bench")
 NATIONAL_POINTS = 864_900
 SEED = 7
 

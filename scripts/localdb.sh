@@ -5,9 +5,11 @@
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PGPORT=${PGPORT:-5433}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${PGDATA_DIR:-$ROOT/.pgdata}
+PORT_FILE=$ROOT/.pgport  # read by the Makefile and app/config.py
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 DBNAME=${PGDATABASE_NAME:-zhunong}
 
 as_owner() {
@@ -26,6 +28,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 if [ ! -f "$DATA/PG_VERSION" ]; then
+  # Another checkout's cluster (or any server) may hold 5433: take the first free port.
+  PGPORT=${PGPORT:-5433}
+  while port_busy "$PGPORT"; do PGPORT=$((PGPORT + 1)); done
+  echo "$PGPORT" > "$PORT_FILE"
   mkdir -p "$DATA"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$DATA" && chmod 700 "$DATA"
   as_owner "'$PGBIN/initdb' -D '$DATA' -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null"
@@ -42,6 +48,9 @@ fsync = on
 synchronous_commit = on
 CONF
 fi
+
+PGPORT=$(sed -n 's/^port = \([0-9]*\).*/\1/p' "$DATA/postgresql.conf" | tail -1)
+echo "$PGPORT" > "$PORT_FILE"
 
 if ! as_owner "'$PGBIN/pg_ctl' -D '$DATA' status" >/dev/null 2>&1; then
   as_owner "'$PGBIN/pg_ctl' -D '$DATA' -l '$DATA/server.log' -w -t 60 start" >/dev/null
