@@ -2,13 +2,12 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.ledger import LEDGER_KINDS
+from app.registry.common import PageArgsSchema, page_schema
 
 MAX_ID = 2**31 - 1
 
 
-class _PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+class _PageArgs(PageArgsSchema):
     point_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
     # Business days (Asia/Shanghai), inclusive.
@@ -29,13 +28,11 @@ class DailyQueryArgsSchema(_PageArgs):
     pass
 
 
-class LedgerItemSchema(Schema):
+class LedgerRecordSchema(Schema):
+    """A register record as the server holds it (shared by pull and the ledger views)."""
+
     id = fields.String()
     seq = fields.Integer()
-    point_id = fields.Integer()
-    point_name = fields.String()
-    county_code = fields.String()
-    user_id = fields.Integer()
     kind = fields.String()
     amount_fen = fields.Integer()
     card_masked = fields.String(allow_none=True, metadata={"description": "BIN + last 4 only"})
@@ -50,6 +47,13 @@ class LedgerItemSchema(Schema):
     flags = fields.List(fields.String())
 
 
+class LedgerItemSchema(LedgerRecordSchema):
+    point_id = fields.Integer()
+    point_name = fields.String()
+    county_code = fields.String()
+    user_id = fields.Integer()
+
+
 class DailyItemSchema(Schema):
     point_id = fields.Integer()
     point_name = fields.String()
@@ -60,15 +64,5 @@ class DailyItemSchema(Schema):
     amount_fen = fields.Integer()
 
 
-class LedgerPageSchema(Schema):
-    items = fields.List(fields.Nested(LedgerItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
-
-
-class DailyPageSchema(Schema):
-    items = fields.List(fields.Nested(DailyItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+LedgerPageSchema = page_schema("LedgerPage", LedgerItemSchema)
+DailyPageSchema = page_schema("DailyPage", DailyItemSchema)

@@ -6,6 +6,8 @@ the whole batch.
 """
 from marshmallow import Schema, fields, validate
 
+from app.ledger.schemas import LedgerRecordSchema
+from app.limits.schemas import LimitRuleSchema
 from app.models.ledger import LEDGER_KINDS
 
 STATUSES = ("accepted", "duplicate", "conflict", "rejected")
@@ -62,16 +64,11 @@ class PullArgsSchema(Schema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
-class LimitSchema(Schema):
-    kind = fields.String()
-    region_prefix = fields.String()
-    bank_id = fields.Integer(allow_none=True)
-    min_fen = fields.Integer(allow_none=True)
-    multiple_of_fen = fields.Integer(allow_none=True)
-    per_card_daily_fen = fields.Integer(allow_none=True)
-    valid_from = fields.Date()
-    valid_to = fields.Date(allow_none=True)
-    source = fields.String(allow_none=True)
+class PullLimitSchema(LimitRuleSchema):
+    """A rule in force, as the phone needs it to warn before saving."""
+
+    class Meta:
+        exclude = ("id", "created_at")
 
 
 class AlertSchema(Schema):
@@ -96,22 +93,8 @@ class PullPointSchema(Schema):
     lat = fields.Float(allow_none=True)
 
 
-class PulledRecordSchema(Schema):
-    id = fields.String()
-    seq = fields.Integer()
+class PulledRecordSchema(LedgerRecordSchema):
     status = fields.String()
-    kind = fields.String()
-    amount_fen = fields.Integer()
-    card_masked = fields.String(allow_none=True)
-    voucher_no = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    occurred_at = fields.DateTime()
-    received_at = fields.DateTime()
-    lon = fields.Float(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    void_of = fields.String(allow_none=True)
-    voided_by = fields.String(allow_none=True)
-    flags = fields.List(fields.String())
 
 
 class PullSchema(Schema):
@@ -119,6 +102,6 @@ class PullSchema(Schema):
     has_more = fields.Boolean()
     server_time = fields.DateTime()
     point = fields.Nested(PullPointSchema)
-    limits = fields.List(fields.Nested(LimitSchema))
+    limits = fields.List(fields.Nested(PullLimitSchema))
     alerts = fields.List(fields.Nested(AlertSchema))
     records = fields.List(fields.Nested(PulledRecordSchema))
