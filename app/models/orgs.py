@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.regions import RegionCode
 
 ORG_KINDS = ("bank_head_office", "bank_branch", "bank_outlet", "regulator")
 
@@ -30,7 +31,7 @@ class Organisation(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     path: Mapped[str] = mapped_column(String(200), nullable=False, default="/")
     # The region the organisation serves: a regulator's scope, a branch's county.
-    region_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("regions.code"))
+    region_code: Mapped[str | None] = mapped_column(RegionCode(), ForeignKey("regions.code"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     @property

@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.regions import RegionCode
 
 ROLES = ("keeper", "grid_worker", "field_agent", "supervisor", "regulator", "admin")
 
@@ -67,7 +68,7 @@ class GridAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     village_code: Mapped[str] = mapped_column(
-        String(12), ForeignKey("regions.code"), nullable=False
+        RegionCode(), ForeignKey("regions.code"), nullable=False
     )
     county_code: Mapped[str] = mapped_column(String(6), nullable=False)
     starts_on: Mapped[date] = mapped_column(nullable=False, server_default=func.current_date())

@@ -10,6 +10,7 @@ from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.regions import RegionCode
 
 POINT_STATUSES = ("active", "suspended", "closed")
 SERVICES = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment")
@@ -22,8 +23,7 @@ class ServicePoint(db.Model):
         CheckConstraint("status in ('active','suspended','closed')", name="status"),
         CheckConstraint("village_code ~ '^[0-9]{12}$'", name="village_code"),
         CheckConstraint("county_code = left(village_code, 6)", name="county_matches_village"),
-        # Codes are digits, so the "C" collation orders them correctly and lets one plain
-        # btree serve both a region prefix (LIKE '1505%') and the list order (code, id).
+        # One btree serves a region prefix (LIKE '1505%') and the list order (code, id).
         Index("ix_service_points_village_code", "village_code", "id"),
         Index("ix_service_points_location", "location", postgresql_using="gist"),
         Index("ix_service_points_bank_status", "bank_id", "status"),
@@ -41,7 +41,7 @@ class ServicePoint(db.Model):
     keeper_phone: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(300))
     village_code: Mapped[str] = mapped_column(
-        String(12, collation="C"), ForeignKey("regions.code"), nullable=False
+        RegionCode(), ForeignKey("regions.code"), nullable=False
     )
     county_code: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
