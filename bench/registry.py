@@ -45,7 +45,7 @@ PAGE_SQL = (
     "where {where} order by p.village_code, p.id limit %(limit)s"
 )
 TERMINALS_SQL = "select * from terminals where point_id = any(%(ids)s) order by id"
-BBOX_WHERE = "st_intersects(st_makeenvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326), location)"
+BBOX_WHERE = "location && st_makeenvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
 REGION_WHERE = "village_code like %(prefix)s"
 REGULATOR_WHERE = "village_code like '1505%%' and village_code like %(prefix)s"
 
@@ -142,13 +142,22 @@ def run(http, conn, base, headers, cases, where, limit, label):
     for query, params in cases[:10]:  # warm both paths' caches first
         http.get(f"{base}/api/v1/service-points", params=query, headers=headers)
         raw_list(conn, where, params, limit)
-    for query, params in cases:
-        ms, resp = timed(lambda: http.get(f"{base}/api/v1/service-points", params=query,
+    for i, (query, params) in enumerate(cases):
+        def api():
+            return timed(lambda: http.get(f"{base}/api/v1/service-points", params=query,
                                           headers=headers))
+
+        def raw():
+            return timed(lambda: raw_list(conn, where, params, limit))
+
+        # Whichever runs second finds the box's pages in cache: take turns going first.
+        if i % 2:
+            (raw_time, (total, _)), (api_time, resp) = raw(), api()
+        else:
+            (api_time, resp), (raw_time, (total, _)) = api(), raw()
         resp.raise_for_status()
-        api_ms.append(ms)
-        ms, (total, _) = timed(lambda: raw_list(conn, where, params, limit))
-        raw_ms.append(ms)
+        api_ms.append(api_time)
+        raw_ms.append(raw_time)
         if resp.json()["total"] != total:
             sys.exit(f"{label}: API total {resp.json()['total']} != raw total {total} for {query}")
     report(label, api_ms, raw_ms)
