@@ -15,7 +15,6 @@ migrated and loaded with `flask demo load --scale national` when empty).
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import local_database_url  # noqa: E402
+from tests.servers import GunicornServer  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 DEFAULT_URL = local_database_url("zhunong_bench")
@@ -75,32 +75,6 @@ def ensure_database(url, reload):
                  "run with --reload to replace them")
     args = [BIN / "flask", "demo", "load", "--scale", "national"] + (["--reset"] if points else [])
     subprocess.run(args, cwd=ROOT, env=env, check=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(url):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LOGIN_RATE_LIMIT": "1000 per minute"}
-    proc = subprocess.Popen(
-        [BIN / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                return proc, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    proc.terminate()
-    proc.wait(timeout=30)
-    sys.exit("gunicorn did not answer /healthz within 60 s")
 
 
 def sign_in(http, base, username):
@@ -198,7 +172,8 @@ def main():
         regulator_cases = [({"region": p, "limit": 1}, {"prefix": p + "%"})
                            for p in (rng.choice(tongliao) for _ in range(args.requests))]
 
-        proc, base = start_gunicorn(url)
+        server = GunicornServer(url, workers=2).start()
+        base = server.url
         try:
             with requests.Session() as http:
                 admin = sign_in(http, base, "demo-admin")
@@ -212,8 +187,7 @@ def main():
                 run(http, conn, base, regulator, regulator_cases, REGULATOR_WHERE, 1,
                     "(b) region count, regulator 通辽")
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            server.stop()
 
 
 if __name__ == "__main__":

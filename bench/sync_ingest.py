@@ -14,8 +14,6 @@ import io
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -31,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import DEFAULT_DATABASE_URL, TestConfig  # noqa: E402
+from tests.servers import GunicornServer  # noqa: E402
 
 PASSWORD = "test-password-1"
 
@@ -49,14 +48,13 @@ def main():
     server = None
     try:
         keepers = prepare(url, args.clients)
-        server = start_gunicorn(url, args.workers)
+        server = GunicornServer(url, workers=args.workers).start()
         batches = make_batches(keepers, args.records, args.batch)
         tokens = [login(server.url, k["username"]) for k in keepers]
 
         first = deliver(server.url, tokens, batches, expect="accepted")
         resend = deliver(server.url, tokens, batches, expect="duplicate")
-        stop(server)
-        server = None
+        server.stop()
         copy = raw_copy(url, keepers, args.records)
         rows = count_rows(url)
 
@@ -70,7 +68,7 @@ def main():
         shell_size()
     finally:
         if server is not None:
-            stop(server)
+            server.stop()
         if not args.keep:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
@@ -112,38 +110,6 @@ def prepare(url, clients):
                                 county_code=point.county_code, lon=lon, lat=lat))
         db.session.remove()
     return keepers
-
-
-class Server:
-    def __init__(self, proc, url):
-        self.proc, self.url = proc, url
-
-
-def start_gunicorn(url, workers):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {**os.environ, "DATABASE_URL": url}
-    proc = subprocess.Popen(
-        [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    server = Server(proc, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{server.url}/healthz", timeout=10).ok:
-                return server
-        except requests.RequestException:  # not listening yet, or still importing
-            time.sleep(0.2)
-    stop(server)
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop(server):
-    server.proc.terminate()
-    server.proc.wait(timeout=30)
 
 
 def login(base, username):

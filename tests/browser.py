@@ -6,16 +6,11 @@ version), and Debian's Chromium driven by Playwright for Python.
 Import the fixtures into a test module:
     from tests.browser import chromium, gunicorn_server, phone  # noqa: F401
 """
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
+
+from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -29,78 +24,19 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARTIFACTS = ROOT / "tests" / "artifacts"
 # A keeper at her shop in 前进村 (point a1 of tests.factories.build_world).
 SHOP_LOCATION = {"longitude": 122.3012, "latitude": 43.6011}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class GunicornServer(servers.GunicornServer):
+    """The browser tests' server: 4 threads for the page's parallel fetches and the
+    service worker's, and its log kept under tests/artifacts for a failed run."""
 
-
-class GunicornServer:
-    """`gunicorn wsgi:app` on a fixed free port; stop() and start() keep the port, so the
-    page and its service worker see the same origin come back."""
-
-    def __init__(self, database_url: str, env=None):
-        self.extra_env = env or {}
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = database_url
-        self.process = None
-        self.log = ROOT / "tests" / "artifacts" / f"gunicorn-{self.port}.log"
-
-    def start(self, timeout=30):
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        env = dict(
-            os.environ,
-            DATABASE_URL=self.database_url,
-            LOGIN_RATE_LIMIT="1000 per minute",
-            PYTHONUNBUFFERED="1",
-            **self.extra_env,
-        )
-        cmd = [
-            sys.executable, "-m", "gunicorn",
-            "--workers", "1", "--threads", "4",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--graceful-timeout", "2",
-            "--access-logfile", "-",
-            # Each test server is its own: never take over the default control socket
-            # that another gunicorn on this machine (make run, a benchmark) listens on.
-            "--no-control-socket",
-            "wsgi:app",
-        ]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout}s; see {self.log}")
-
-    def stop(self):
-        """Quick shutdown (SIGQUIT): open keep-alive connections from the browser must not
-        keep the server alive; then make sure the port refuses connections."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGQUIT)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    @property
-    def running(self):
-        return self.process is not None and self.process.poll() is None
+    def __init__(self, database_url, env=None):
+        port = servers.free_port()
+        super().__init__(database_url, threads=4, env=env, port=port,
+                         log=ARTIFACTS / f"gunicorn-{port}.log")
 
 
 @pytest.fixture(scope="session")

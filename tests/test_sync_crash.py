@@ -1,61 +1,20 @@
 """The server dies between COMMIT and its answer (a power cut, an OOM kill): the phone
 sees a dropped connection and retries after the restart. Every record must be stored
 exactly once, and the retried ones answer "duplicate" (DESIGN.md, guarantee 3)."""
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.servers import GunicornServer
 from tests.test_sync_push import PUSH, record, rollup_matches_recount, rules  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """The real server in a subprocess, on the test database."""
-
-    def __init__(self, database_url, crash_after_commit):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url}
-        env.pop("SYNC_TEST_CRASH_AFTER_COMMIT", None)
-        if crash_after_commit:
-            env.update(SYNC_TEST_CRASH_AFTER_COMMIT="1", ZHUNONG_TEST_HOOKS="1")
-        self.proc = subprocess.Popen(
-            [str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=10).status_code == 200:
-                    return
-            except requests.RequestException:  # not listening yet, or still importing
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def _server(database_url, crash_after_commit):
+    """The real server on the test database; the crashing one dies after its COMMIT."""
+    hooks = {"SYNC_TEST_CRASH_AFTER_COMMIT": "1", "ZHUNONG_TEST_HOOKS": "1"}
+    env = hooks if crash_after_commit else {"SYNC_TEST_CRASH_AFTER_COMMIT": None}
+    return GunicornServer(database_url, env=env).start()
 
 
 @pytest.mark.slow
@@ -65,7 +24,7 @@ def test_crash_between_commit_and_answer_then_retry(app, world, login, rules, da
     batch = [record(a1, amount_fen=10000 * (i + 1)) for i in range(5)]
     body = {"device_id": "phone-crash-1", "records": batch}
 
-    crashing = Gunicorn(database_url, crash_after_commit=True)
+    crashing = _server(database_url, crash_after_commit=True)
     try:
         with pytest.raises(requests.ConnectionError):
             requests.post(f"{crashing.url}{PUSH}", json=body, headers=headers, timeout=30)
@@ -73,7 +32,7 @@ def test_crash_between_commit_and_answer_then_retry(app, world, login, rules, da
         crashing.stop()
     assert _count(app) == 5  # committed, though the phone never heard back
 
-    server = Gunicorn(database_url, crash_after_commit=False)
+    server = _server(database_url, crash_after_commit=False)
     try:
         extra = record(a1, amount_fen=90000)
         retry = {"device_id": "phone-crash-1", "records": batch + [extra]}
