@@ -83,6 +83,16 @@ def test_patch_deactivates_and_sets_password(client, world, login):
     assert client.get("/api/v1/auth/me", headers=grid_headers).status_code == 401  # inactive: tokens stop
 
 
+def test_new_password_signs_the_person_out_everywhere(client, world, login):
+    old_token = login("keeper_a", device_id="phone-of-keeper-a")
+    assert client.get("/api/v1/auth/me", headers=old_token).status_code == 200
+    resp = client.patch(f"{URL}/{world.users['keeper_a']}", json={"password": "new-password-9"},
+                        headers=login("sup_a"))
+    assert resp.status_code == 200
+    assert client.get("/api/v1/auth/me", headers=old_token).status_code == 401
+    assert client.get("/api/v1/auth/me", headers=login("keeper_a", password="new-password-9")).status_code == 200
+
+
 def test_supervisor_cannot_change_a_supervisor_or_other_banks_users(client, world, login):
     headers = login("sup_a")
     assert client.patch(f"{URL}/{world.users['sup_a']}", json={"display_name": "x"}, headers=headers).status_code == 403

@@ -85,6 +85,16 @@ def revoke_token(token: ApiToken) -> None:
     token.revoked_at = now_utc()
 
 
+def revoke_user_tokens(user: User) -> None:
+    """A new password signs the person out everywhere: whoever knew the old one, or
+    holds a phone signed in with it, must sign in again."""
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
+
+
 def revoke_device(device: Device) -> None:
     """A lost phone: the device and every token issued to it stop working."""
     device.revoked_at = now_utc()

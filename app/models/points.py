@@ -6,7 +6,7 @@ Every row carries its county code so the table can later be distributed by count
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, func, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -15,6 +15,11 @@ from app.models.regions import RegionCode
 POINT_STATUSES = ("active", "suspended", "closed")
 SERVICES = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment")
 TERMINAL_KINDS = ("pos", "smart_pos", "atm", "crs", "mobile")
+# The text that `q` searches; the same expression is indexed (migration 0003).
+SEARCH_TEXT = (
+    "name || ' ' || shop_name || ' ' || keeper_name || ' ' || coalesce(address, '')"
+    " || ' ' || coalesce(code, '')"
+)
 
 
 class ServicePoint(db.Model):
@@ -26,6 +31,13 @@ class ServicePoint(db.Model):
         # One btree serves a region prefix (LIKE '1505%') and the list order (code, id).
         Index("ix_service_points_village_code", "village_code", "id"),
         Index("ix_service_points_location", "location", postgresql_using="gist"),
+        # Text search (`q`) matches a substring anywhere in these fields: a trigram index
+        # on their concatenation answers it without reading the whole table.
+        Index(
+            "ix_service_points_search",
+            text(f"({SEARCH_TEXT}) gin_trgm_ops"),
+            postgresql_using="gin",
+        ),
         Index("ix_service_points_bank_status", "bank_id", "status"),
     )
 
@@ -60,6 +72,17 @@ class ServicePoint(db.Model):
     village = relationship("Region", lazy="select")
     terminals = relationship(
         "Terminal", back_populates="point", order_by="Terminal.id", lazy="selectin"
+    )
+
+
+def search_text():
+    """SEARCH_TEXT as a query expression, written so it compiles to the very expression
+    the index holds (literals, not bound parameters), which lets the planner use it."""
+    space, empty = literal_column("' '"), literal_column("''")
+    point = ServicePoint
+    return (
+        point.name + space + point.shop_name + space + point.keeper_name + space
+        + func.coalesce(point.address, empty) + space + func.coalesce(point.code, empty)
     )
 
 

@@ -13,6 +13,7 @@ from app.auth.scope import point_scope
 from app.auth.tokens import current_user
 from app.extensions import db
 from app.models import AuditEvent, Organisation, Region, ServicePoint, Terminal
+from app.models.points import search_text
 from app.privacy import mask_phone
 from app.registry.common import conflict, get_in_scope, paginate, reject, today
 
@@ -91,10 +92,9 @@ def list_points(user, args):
     return paginate(stmt, args["limit"], args["offset"], order)
 
 
-def _text_search(text):
-    columns = (ServicePoint.name, ServicePoint.shop_name, ServicePoint.keeper_name,
-               ServicePoint.address, ServicePoint.code)
-    return or_(*(column.icontains(text, autoescape=True) for column in columns))
+def _text_search(words):
+    """Name, shop, keeper, address or code containing `words` (the trigram-indexed text)."""
+    return search_text().icontains(words, autoescape=True)
 
 
 def get_point(user, point_id, lock=False):

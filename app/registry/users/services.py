@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, true
 from app.audit import record_change
 from app.auth import tokens
 from app.auth.scope import point_scope, region_prefix
-from app.auth.tokens import current_user, hash_password
+from app.auth.tokens import current_user, hash_password, revoke_user_tokens
 from app.extensions import db
 from app.models import Device, Organisation, ServicePoint, User
 from app.privacy import mask_phone
@@ -112,6 +112,7 @@ def update_user(actor, user_id, data):
     if password_changed:
         password = data.pop("password")
         target.password_hash = hash_password(password) if password else None
+        revoke_user_tokens(target)
     for name, value in data.items():
         setattr(target, name, value)
     _check_links(actor, target)
