@@ -11,6 +11,7 @@ import uuid
 
 import psycopg
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -19,6 +20,13 @@ from app import create_app
 from app.config import DEFAULT_DATABASE_URL, TestConfig
 from app.extensions import db
 from tests import factories
+
+
+# CI replays the same examples every run, so a red build always means a change broke
+# something; local runs explore new examples (and remember failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _admin_dsn(url):
