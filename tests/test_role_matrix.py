@@ -3,7 +3,12 @@
 In-scope access works; another scope's object answers 404 (indistinguishable from an id
 that does not exist); a role that may never do the thing answers 403; no token, 401.
 """
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
+
+from app.extensions import db
+from app.models import LimitRule, RiskAlert
 
 ROLES = ("keeper_a", "keeper_b", "grid_a", "grid_b", "field_a", "field_b", "sup_a", "sup_b", "regulator", "admin")
 ALL = set(ROLES)
@@ -14,6 +19,10 @@ A1_READERS = {"keeper_a", "grid_a", "field_a", "sup_a", "regulator", "admin"}
 # Bank B's point l1 lies outside the regulator's region (Liaoning).
 L1_READERS = {"field_b", "sup_b", "admin"}
 A_WRITERS = {"sup_a", "admin"}
+# Alerts and limit rules are published and ended by regulators (in their region) and admins.
+PUBLISHERS = {"regulator", "admin"}
+# Bank B serves l1 in 沈阳, so its people see 沈阳's alerts; Tongliao-only users do not.
+SHENYANG_READERS = {"field_b", "sup_b", "admin"}
 
 
 def E(name, method, path, ok, forbidden=frozenset(), body=None):
@@ -52,6 +61,26 @@ ENDPOINTS = [
     E("bank.patch", "PATCH", "/api/v1/banks/{org:branch_a}", {"admin"}, ALL - {"admin"}, {"short_name": "科尔沁支行"}),
     # regions are reference data: any signed-in user
     E("region.get", "GET", "/api/v1/regions/{region:150502}", ALL),
+    # risk alerts: everyone whose area holds a village of the alert's region sees it
+    E("alert.get", "GET", "/api/v1/alerts/{alert:tongliao}", ALL),
+    E("alert.get.national", "GET", "/api/v1/alerts/{alert:national}", ALL),
+    E("alert.get.outside_region", "GET", "/api/v1/alerts/{alert:shenyang}", SHENYANG_READERS),
+    E("alert.withdraw", "POST", "/api/v1/alerts/{alert:tongliao}/withdraw", PUBLISHERS, ALL - PUBLISHERS,
+      {"reason": "内容有误"}),
+    # The regulator sees a national alert but may withdraw only her region's: 403.
+    E("alert.withdraw.national", "POST", "/api/v1/alerts/{alert:national}/withdraw", {"admin"},
+      ALL - {"admin"}, {}),
+    # ... and does not see 沈阳's at all: 404.
+    E("alert.withdraw.outside_region", "POST", "/api/v1/alerts/{alert:shenyang}/withdraw", {"admin"},
+      ALL - PUBLISHERS, {}),
+    # limit rules: the rules in force for a point follow the point's scope
+    E("limits.effective", "GET", "/api/v1/limits/effective?point_id={point:a1}", A1_READERS),
+    E("limits.effective.outside_region", "GET", "/api/v1/limits/effective?point_id={point:l1}", L1_READERS),
+    E("limit.end", "POST", "/api/v1/limits/{rule:tongliao}/end", PUBLISHERS, ALL - PUBLISHERS,
+      {"reason": "新规替代"}),
+    # Rules are public reading, so a rule outside the regulator's region is a 403, not a 404.
+    E("limit.end.outside_region", "POST", "/api/v1/limits/{rule:shenyang}/end", {"admin"},
+      ALL - {"admin"}, {}),
 ]
 
 
@@ -62,10 +91,33 @@ def device(world, login):
     return 1
 
 
-def resolve(path, world, device_id):
-    """Fill {kind:key} placeholders with ids from the world."""
+@pytest.fixture
+def notices(app, world):
+    """Alerts in force for 通辽 (1505), nationally and for 沈阳 (2101), and withdrawal
+    limit rules for 通辽 and 沈阳 in force since 2024: ids by short name."""
+    since = datetime.now(UTC) - timedelta(hours=1)
+    with app.app_context():
+        alerts = {
+            name: RiskAlert(title=f"警惕冒充客服诈骗 {name}", body="客服不会要求您转账到“安全账户”。",
+                            region_prefix=prefix, published_by=world.orgs["regulator"], published_at=since)
+            for name, prefix in (("tongliao", "1505"), ("national", ""), ("shenyang", "2101"))
+        }
+        rules = {
+            name: LimitRule(kind="withdrawal", region_prefix=prefix, per_card_daily_fen=150000,
+                            valid_from=date(2024, 1, 1))
+            for name, prefix in (("tongliao", "1505"), ("shenyang", "2101"))
+        }
+        db.session.add_all([*alerts.values(), *rules.values()])
+        db.session.commit()
+        ids = {"alert": {k: a.id for k, a in alerts.items()}, "rule": {k: r.id for k, r in rules.items()}}
+        db.session.remove()
+    return ids
+
+
+def resolve(path, world, device_id, notices):
+    """Fill {kind:key} placeholders with ids from the world and `notices`."""
     pools = {"point": world.points, "terminal": world.terminals, "user": world.users,
-             "assignment": world.assignments, "org": world.orgs}
+             "assignment": world.assignments, "org": world.orgs, **notices}
     out = path
     while "{" in out:
         start, end = out.index("{"), out.index("}")
@@ -86,8 +138,8 @@ def call(client, method, path, body, headers=None):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, path, ok, forbidden, body", ENDPOINTS)
-def test_role_matrix(client, world, login, device, role, method, path, ok, forbidden, body):
-    resp = call(client, method, resolve(path, world, device), body, login(role))
+def test_role_matrix(client, world, login, device, notices, role, method, path, ok, forbidden, body):
+    resp = call(client, method, resolve(path, world, device, notices), body, login(role))
     expected = "ok" if role in ok else 403 if role in forbidden else 404
     if expected == "ok":
         assert 200 <= resp.status_code < 300, (role, resp.status_code, resp.get_json())
@@ -97,20 +149,21 @@ def test_role_matrix(client, world, login, device, role, method, path, ok, forbi
 
 
 @pytest.mark.parametrize("method, path, ok, forbidden, body", ENDPOINTS)
-def test_unauthenticated_is_401(client, world, device, method, path, ok, forbidden, body):
-    resp = call(client, method, resolve(path, world, device), body)
+def test_unauthenticated_is_401(client, world, device, notices, method, path, ok, forbidden, body):
+    resp = call(client, method, resolve(path, world, device, notices), body)
     assert resp.status_code == 401
     assert resp.get_json()["error"]["code"] == "unauthenticated"
 
 
 @pytest.mark.parametrize("method, path, ok, forbidden, body", ENDPOINTS)
-def test_out_of_scope_looks_like_missing(client, world, login, device, method, path, ok, forbidden, body):
+def test_out_of_scope_looks_like_missing(client, world, login, device, notices, method, path, ok, forbidden,
+                                         body):
     """An id from another scope and an id that does not exist get the same answer."""
     outsider = next((r for r in ROLES if r not in ok and r not in forbidden), None)
     if outsider is None or "{region" in path:
-        pytest.skip("every role may reach this object")
+        pytest.skip("no role answers 404 for this object")
     headers = login(outsider)
-    real = call(client, method, resolve(path, world, device), body, headers)
+    real = call(client, method, resolve(path, world, device, notices), body, headers)
     missing_path = path.split("{")[0] + "2147483000" + path.split("}", 1)[1]
     missing = call(client, method, missing_path, body, headers)
     assert real.status_code == missing.status_code == 404
