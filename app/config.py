@@ -30,6 +30,8 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+    # Every operation needs a bearer token unless it says otherwise (only sign-in does).
+    API_SPEC_OPTIONS = {"security": [{"bearerAuth": []}]}
 
     # Bearer tokens: how long a sign-in lasts. A keeper signs in online once and
     # then works offline for days, so the default is generous; revocation is the

@@ -15,14 +15,12 @@ from app.auth.tokens import current_user
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts", description="风险提示 Risk alerts")
 PUBLISHERS = ("regulator", "admin")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("", methods=["GET"])
 @tokens.login_required()
 @blp.arguments(AlertQueryArgsSchema, location="query")
 @blp.response(200, RiskAlertPageSchema)
-@blp.doc(security=BEARER)
 def list_alerts(args):
     """Alerts for your area, newest first; `active=true` for those in force now."""
     return services.list_alerts(current_user(), args)
@@ -32,7 +30,6 @@ def list_alerts(args):
 @tokens.login_required(*PUBLISHERS)
 @blp.arguments(AlertCreateSchema)
 @blp.response(201, RiskAlertSchema)
-@blp.doc(security=BEARER)
 def publish(data):
     """Publish an alert for your region or a narrower one."""
     return services.publish(current_user(), data)
@@ -41,7 +38,6 @@ def publish(data):
 @blp.route("/<int:alert_id>", methods=["GET"])
 @tokens.login_required()
 @blp.response(200, RiskAlertSchema)
-@blp.doc(security=BEARER)
 def get_alert(alert_id):
     """One alert you may see."""
     return services.get_alert(current_user(), alert_id)
@@ -51,7 +47,6 @@ def get_alert(alert_id):
 @tokens.login_required(*PUBLISHERS)
 @blp.arguments(AlertWithdrawSchema)
 @blp.response(200, RiskAlertSchema)
-@blp.doc(security=BEARER)
 def withdraw(data, alert_id):
     """End an alert of your region now; devices stop showing it on their next pull."""
     return services.withdraw(current_user(), alert_id, data)

@@ -38,7 +38,6 @@ blp = UploadBlueprint("imports", __name__, url_prefix="/api/v1/imports",
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(404, description="No such bank in your scope")
 @blp.alt_response(413, description="File too large")
-@blp.doc(security=[{"bearerAuth": []}])
 def import_service_points(form):
     """Import service points from a file, all rows or none.
 

@@ -19,7 +19,6 @@ READERS = ("supervisor", "regulator", "admin")
 @tokens.login_required(*READERS)
 @blp.arguments(LedgerQueryArgsSchema, location="query")
 @blp.response(200, LedgerPageSchema)
-@blp.doc(security=[{"bearerAuth": []}])
 def list_entries(args):
     """Register records of the points in scope, newest first; `flagged=true` for the
     records that broke a business rule."""
@@ -30,7 +29,6 @@ def list_entries(args):
 @tokens.login_required(*READERS)
 @blp.arguments(DailyQueryArgsSchema, location="query")
 @blp.response(200, DailyPageSchema)
-@blp.doc(security=[{"bearerAuth": []}])
 def list_daily(args):
     """Daily totals per point and kind (live records: voided ones are not counted)."""
     return services.list_daily(tokens.current_user(), args)

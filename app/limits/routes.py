@@ -17,14 +17,12 @@ from app.limits.schemas import (
 
 blp = Blueprint("limits", __name__, url_prefix="/api/v1/limits", description="限额配置 Limit rules")
 WRITERS = ("regulator", "admin")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("", methods=["GET"])
 @tokens.login_required()
 @blp.arguments(LimitQueryArgsSchema, location="query")
 @blp.response(200, LimitRulePageSchema)
-@blp.doc(security=BEARER)
 def list_rules(args):
     """Limit rules, current and past; filter by day in force, region, bank, kind."""
     return services.list_rules(args)
@@ -34,7 +32,6 @@ def list_rules(args):
 @tokens.login_required()
 @blp.arguments(EffectiveArgsSchema, location="query")
 @blp.response(200, EffectiveLimitsSchema)
-@blp.doc(security=BEARER)
 def effective(args):
     """The rules a point in your scope is checked against on a day."""
     return services.effective(current_user(), args)
@@ -44,7 +41,6 @@ def effective(args):
 @tokens.login_required(*WRITERS)
 @blp.arguments(LimitCreateSchema)
 @blp.response(201, LimitRuleSchema)
-@blp.doc(security=BEARER)
 def create_rule(data):
     """Add a rule for your region (or a narrower one), optionally for one bank."""
     return services.create_rule(current_user(), data)
@@ -54,7 +50,6 @@ def create_rule(data):
 @tokens.login_required(*WRITERS)
 @blp.arguments(LimitEndSchema)
 @blp.response(200, LimitRuleSchema)
-@blp.doc(security=BEARER)
 def end_rule(data, rule_id):
     """Set a rule's last day in force (default today); rules are never edited otherwise."""
     return services.end_rule(current_user(), rule_id, data)

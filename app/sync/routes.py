@@ -14,7 +14,6 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="离线
 @blp.arguments(PushSchema)
 @blp.response(200, PushResponseSchema)
 @blp.alt_response(413, description="More than 1,000 records in the batch")
-@blp.doc(security=[{"bearerAuth": []}])
 def push(body):
     """Push a batch of register records; one result per record, in order, after commit."""
     user = tokens.current_user()
@@ -29,7 +28,6 @@ def push(body):
 @tokens.login_required()
 @blp.arguments(PullArgsSchema, location="query")
 @blp.response(200, PullSchema)
-@blp.doc(security=[{"bearerAuth": []}])
 def pull(args):
     """The keeper's point, limits in force, risk alerts and records after `cursor`."""
     return services.pull(tokens.current_user(), args["cursor"], args["limit"])

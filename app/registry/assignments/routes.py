@@ -16,7 +16,6 @@ from app.registry.assignments.schemas import (
 blp = Blueprint("grid_assignments", __name__, url_prefix="/api/v1/grid-assignments",
                 description="网格员驻村 Grid-worker assignments")
 WRITERS = ("supervisor", "admin")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("")
@@ -24,7 +23,6 @@ class Assignments(MethodView):
     @tokens.login_required()
     @blp.arguments(AssignmentQueryArgsSchema, location="query")
     @blp.response(200, AssignmentPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """Assignments in your scope."""
         return services.list_assignments(current_user(), args)
@@ -32,7 +30,6 @@ class Assignments(MethodView):
     @tokens.login_required(*WRITERS)
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Assign a grid worker to a village (409 if it has one, unless replace: true)."""
         return services.assign(current_user(), data)
@@ -41,7 +38,6 @@ class Assignments(MethodView):
 @blp.route("/<int:assignment_id>", methods=["GET"])
 @tokens.login_required()
 @blp.response(200, AssignmentSchema)
-@blp.doc(security=BEARER)
 def get_assignment(assignment_id):
     """One assignment."""
     return services.get_assignment(current_user(), assignment_id)
@@ -51,7 +47,6 @@ def get_assignment(assignment_id):
 @tokens.login_required(*WRITERS)
 @blp.arguments(AssignmentEndSchema)
 @blp.response(200, AssignmentSchema)
-@blp.doc(security=BEARER)
 def end_assignment(data, assignment_id):
     """End an assignment (ends_on, default today)."""
     return services.end_assignment(current_user(), assignment_id, data)

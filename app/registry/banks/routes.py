@@ -14,7 +14,6 @@ from app.registry.banks.schemas import (
 )
 
 blp = Blueprint("banks", __name__, url_prefix="/api/v1/banks", description="银行机构 Banks")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("")
@@ -22,7 +21,6 @@ class Banks(MethodView):
     @tokens.login_required()
     @blp.arguments(BankQueryArgsSchema, location="query")
     @blp.response(200, BankPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """Organisations in your scope, in tree order (by path)."""
         return services.list_banks(current_user(), args)
@@ -30,7 +28,6 @@ class Banks(MethodView):
     @tokens.login_required("admin")
     @blp.arguments(BankCreateSchema)
     @blp.response(201, BankSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Add a head office, branch, outlet or regulator (admin)."""
         return services.create_bank(current_user(), data)
@@ -40,7 +37,6 @@ class Banks(MethodView):
 class BankById(MethodView):
     @tokens.login_required()
     @blp.response(200, BankSchema)
-    @blp.doc(security=BEARER)
     def get(self, org_id):
         """One organisation."""
         return services.get_bank(current_user(), org_id)
@@ -48,7 +44,6 @@ class BankById(MethodView):
     @tokens.login_required("admin")
     @blp.arguments(BankUpdateSchema)
     @blp.response(200, BankSchema)
-    @blp.doc(security=BEARER)
     def patch(self, data, org_id):
         """Rename an organisation or set its region (admin). Moving it in the tree is not offered."""
         return services.update_bank(current_user(), org_id, data)

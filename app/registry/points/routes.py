@@ -19,7 +19,6 @@ from app.registry.points.schemas import (
 blp = Blueprint("service_points", __name__, url_prefix="/api/v1/service-points",
                 description="服务点 Service points")
 WRITERS = ("supervisor", "admin")  # keepers, grid workers, field agents, regulators: 403
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("")
@@ -27,7 +26,6 @@ class ServicePoints(MethodView):
     @tokens.login_required()
     @blp.arguments(PointQueryArgsSchema, location="query")
     @blp.response(200, PointPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """Points in your scope, filtered by region prefix, bank subtree, status, bbox, text."""
         return services.list_points(current_user(), args)
@@ -35,7 +33,6 @@ class ServicePoints(MethodView):
     @tokens.login_required(*WRITERS)
     @blp.arguments(PointCreateSchema)
     @blp.response(201, PointSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Register a point for a bank in your subtree (admin: any bank)."""
         return services.create_point(current_user(), data)
@@ -45,7 +42,6 @@ class ServicePoints(MethodView):
 class ServicePointById(MethodView):
     @tokens.login_required()
     @blp.response(200, PointSchema)
-    @blp.doc(security=BEARER)
     def get(self, point_id):
         """One point with its terminals."""
         return services.get_point(current_user(), point_id)
@@ -53,7 +49,6 @@ class ServicePointById(MethodView):
     @tokens.login_required(*WRITERS)
     @blp.arguments(PointUpdateSchema)
     @blp.response(200, PointSchema)
-    @blp.doc(security=BEARER)
     def patch(self, data, point_id):
         """Correct registry fields; the status changes only through suspend/close/reopen."""
         return services.update_point(current_user(), point_id, data)
@@ -63,7 +58,7 @@ def _status_route(action, summary):
     @tokens.login_required(*WRITERS)
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, PointSchema)
-    @blp.doc(security=BEARER, summary=summary)
+    @blp.doc(summary=summary)
     def view(data, point_id):
         return services.change_status(current_user(), point_id, action, data["reason"])
 
@@ -80,7 +75,6 @@ _status_route("reopen", "恢复 Reopen a suspended or closed point (reason requi
 @tokens.login_required()
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, HistoryPageSchema)
-@blp.doc(security=BEARER)
 def point_history(args, point_id):
     """Every change to the point and its terminals: who, when, action, before/after."""
     return services.point_history(current_user(), point_id, args)

@@ -6,14 +6,12 @@ from app.registry.regions import services
 from app.registry.regions.schemas import RegionDetailSchema, RegionPageSchema, RegionQueryArgsSchema
 
 blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions", description="行政区划 Regions")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("", methods=["GET"])
 @tokens.login_required()
 @blp.arguments(RegionQueryArgsSchema, location="query")
 @blp.response(200, RegionPageSchema)
-@blp.doc(security=BEARER)
 def list_regions(args):
     """Browse: `parent` lists children; `q` searches name or code prefix; `level` filters."""
     return services.list_regions(args)
@@ -22,7 +20,6 @@ def list_regions(args):
 @blp.route("/<code>", methods=["GET"])
 @tokens.login_required()
 @blp.response(200, RegionDetailSchema)
-@blp.doc(security=BEARER)
 def get_region(code):
     """One region with its parent chain and child counts."""
     return services.region_detail(code)

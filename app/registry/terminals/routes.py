@@ -13,13 +13,11 @@ from app.registry.terminals.schemas import (
 
 blp = Blueprint("terminals", __name__, url_prefix="/api/v1", description="机具 Terminals")
 WRITERS = ("supervisor", "admin")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("/service-points/<int:point_id>/terminals", methods=["GET"])
 @tokens.login_required()
 @blp.response(200, TerminalSchema(many=True))
-@blp.doc(security=BEARER)
 def list_terminals(point_id):
     """The point's terminals, removed ones included (with removed_on)."""
     return services.list_terminals(current_user(), point_id)
@@ -29,7 +27,6 @@ def list_terminals(point_id):
 @tokens.login_required(*WRITERS)
 @blp.arguments(TerminalCreateSchema)
 @blp.response(201, TerminalSchema)
-@blp.doc(security=BEARER)
 def add_terminal(data, point_id):
     """Install a terminal at a point in your scope."""
     return services.add_terminal(current_user(), point_id, data)
@@ -38,7 +35,6 @@ def add_terminal(data, point_id):
 @blp.route("/terminals/<int:terminal_id>", methods=["GET"])
 @tokens.login_required()
 @blp.response(200, TerminalSchema)
-@blp.doc(security=BEARER)
 def get_terminal(terminal_id):
     """One terminal of a point in your scope."""
     return services.get_terminal(current_user(), terminal_id)
@@ -48,7 +44,6 @@ def get_terminal(terminal_id):
 @tokens.login_required(*WRITERS)
 @blp.arguments(TerminalUpdateSchema)
 @blp.response(200, TerminalSchema)
-@blp.doc(security=BEARER)
 def update_terminal(data, terminal_id):
     """Correct a terminal's codes, serial, kind or installation date."""
     return services.update_terminal(current_user(), terminal_id, data)
@@ -58,7 +53,6 @@ def update_terminal(data, terminal_id):
 @tokens.login_required(*WRITERS)
 @blp.arguments(TerminalRemoveSchema)
 @blp.response(200, TerminalSchema)
-@blp.doc(security=BEARER)
 def remove_terminal(data, terminal_id):
     """Record that a terminal was taken away (removed_on, default today)."""
     return services.remove_terminal(current_user(), terminal_id, data)

@@ -19,7 +19,6 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1", description="用户与�
 WRITERS = ("supervisor", "admin")
 # The regulator oversees statistics; phones and sign-ins are the banks' business.
 DEVICE_READERS = ("keeper", "grid_worker", "field_agent", "supervisor", "admin")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("/users")
@@ -27,7 +26,6 @@ class Users(MethodView):
     @tokens.login_required()
     @blp.arguments(UserQueryArgsSchema, location="query")
     @blp.response(200, UserPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """Users in your scope (phones masked unless you own the record)."""
         return services.list_users(current_user(), args)
@@ -35,7 +33,6 @@ class Users(MethodView):
     @tokens.login_required(*WRITERS)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Add a user; a supervisor adds keepers, grid workers and field agents of her bank."""
         return services.create_user(current_user(), data)
@@ -45,7 +42,6 @@ class Users(MethodView):
 class UserById(MethodView):
     @tokens.login_required()
     @blp.response(200, UserSchema)
-    @blp.doc(security=BEARER)
     def get(self, user_id):
         """One user."""
         return services.get_user(current_user(), user_id)
@@ -53,7 +49,6 @@ class UserById(MethodView):
     @tokens.login_required(*WRITERS)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
-    @blp.doc(security=BEARER)
     def patch(self, data, user_id):
         """Change name, phone, links, active flag or password (never returned)."""
         return services.update_user(current_user(), user_id, data)
@@ -62,7 +57,6 @@ class UserById(MethodView):
 @blp.route("/users/<int:user_id>/devices", methods=["GET"])
 @tokens.login_required(*DEVICE_READERS)
 @blp.response(200, DeviceSchema(many=True))
-@blp.doc(security=BEARER)
 def list_devices(user_id):
     """Phones this user has signed in on."""
     return services.list_devices(current_user(), user_id)
@@ -72,7 +66,6 @@ def list_devices(user_id):
 @tokens.login_required(*WRITERS)
 @blp.arguments(DeviceRevokeSchema)
 @blp.response(200, DeviceSchema)
-@blp.doc(security=BEARER)
 def revoke_device(data, device_id):
     """A lost phone: stop the device and every token issued to it."""
     return services.revoke_device(current_user(), device_id, data.get("reason"))
