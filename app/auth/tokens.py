@@ -6,7 +6,7 @@ the token up, so revoking one (logout, a lost phone) takes effect at once.
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, g, request
 from flask_smorest import abort
@@ -16,9 +16,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import ApiToken, Device, User
 
-# A well-formed hash to compare against when the username is unknown, so a wrong
-# username costs the same time as a wrong password (no user enumeration by timing).
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@cache
+def _dummy_hash(method: str) -> str:
+    """A well-formed hash to check against when the username is unknown, so a wrong
+    username costs the same time as a wrong password (no user enumeration by timing).
+    Made on first use with the configured KDF, not at import."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def now_utc() -> datetime:
@@ -36,7 +39,9 @@ def _digest(raw: str) -> str:
 
 def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == username))
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _dummy_hash(
+        current_app.config["PASSWORD_HASH_METHOD"]
+    )
     ok = check_password_hash(stored, password)
     if not ok or user is None or not user.password_hash or not user.active:
         return None
