@@ -29,6 +29,11 @@ def record_change(actor, action, entity, entity_id, before, after, county_code=N
     return event
 
 
+def snapshot(record, fields) -> dict:
+    """The named attributes of a record as they are now, for an event's before/after."""
+    return {name: getattr(record, name) for name in fields}
+
+
 def _jsonable(value):
     """Dates and datetimes as ISO 8601 text so the snapshot fits in JSONB."""
     if isinstance(value, dict):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 
-from app.audit import record_change
+from app.audit import record_change, snapshot
 from app.auth.scope import region_prefix, village_scope
 from app.extensions import db
 from app.models import Region, RiskAlert
@@ -90,7 +90,7 @@ def publish(user, data):
     )
     db.session.add(alert)
     db.session.flush()
-    record_change(user, "publish", "risk_alert", alert.id, None, snapshot(alert), county_of(prefix))
+    record_change(user, "publish", "risk_alert", alert.id, None, snapshot(alert, FIELDS), county_of(prefix))
     db.session.commit()
     return alert
 
@@ -105,16 +105,13 @@ def withdraw(user, alert_id, data):
     now = datetime.now(UTC)
     if alert.expires_at is not None and alert.expires_at <= now:
         conflict(f"该提示已于{alert.expires_at.isoformat()}结束 This alert has already ended")
-    before = snapshot(alert)
+    before = snapshot(alert, FIELDS)
     alert.expires_at = now
-    record_change(user, "withdraw", "risk_alert", alert.id, before, snapshot(alert),
+    record_change(user, "withdraw", "risk_alert", alert.id, before, snapshot(alert, FIELDS),
                   county_of(alert.region_prefix), data.get("reason"))
     db.session.commit()
     return alert
 
-
-def snapshot(alert) -> dict:
-    return {name: getattr(alert, name) for name in FIELDS}
 
 
 def county_of(prefix):

@@ -5,6 +5,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.imports.coords import CRS_NAMES
 from app.imports.readers import FORMATS
+from app.registry.common import Id
 
 
 def _is_upload(value):
@@ -28,8 +29,8 @@ class ImportRequestSchema(Schema):
         metadata={"description": "Coordinate system of the file: wgs84 (GPS), gcj02 "
                                  "(Amap/Tencent), bd09 (Baidu); stored as WGS-84"},
     )
-    bank_id = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=2**31 - 1),
+    bank_id = Id(
+        required=True,
         metadata={"description": "The bank (or branch, outlet) the points belong to"},
     )
 

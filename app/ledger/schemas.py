@@ -2,13 +2,12 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.ledger import LEDGER_KINDS
-from app.registry.common import PageArgsSchema, page_schema
+from app.registry.common import Id, PageArgsSchema, page_schema
 
-MAX_ID = 2**31 - 1
 
 
 class _PageArgs(PageArgsSchema):
-    point_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    point_id = Id()
     kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
     # Business days (Asia/Shanghai), inclusive.
     date_from = fields.Date(data_key="from")

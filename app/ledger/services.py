@@ -11,7 +11,7 @@ from sqlalchemy import func, literal_column, select
 from app.auth.scope import point_scope
 from app.extensions import db
 from app.models import LedgerDaily, LedgerEntry, ServicePoint
-from app.sync.records import SHANGHAI
+from app.registry.common import SHANGHAI, paginate
 
 _voids = LedgerEntry.__table__.alias("voids")
 
@@ -58,7 +58,7 @@ def list_entries(user, args):
         query = query.where(
             LedgerEntry.occurred_at < _start_of(args["date_to"] + timedelta(days=1))
         )
-    return _page(query, (LedgerEntry.seq.desc(),), args)
+    return paginate(query, args["limit"], args["offset"], (LedgerEntry.seq.desc(),), rows=True)
 
 
 def list_daily(user, args):
@@ -80,12 +80,5 @@ def list_daily(user, args):
     if args.get("date_to"):
         query = query.where(LedgerDaily.day <= args["date_to"])
     order = (LedgerDaily.day.desc(), LedgerDaily.point_id, LedgerDaily.kind)
-    return _page(query, order, args)
+    return paginate(query, args["limit"], args["offset"], order, rows=True)
 
-
-def _page(query, order, args):
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(
-        query.order_by(*order).limit(args["limit"]).offset(args["offset"])
-    ).mappings().all()
-    return {"items": rows, "total": total, "limit": args["limit"], "offset": args["offset"]}

@@ -6,7 +6,7 @@ flags pushed records), so what this API shows is what the ledger is checked agai
 from sqlalchemy import func, or_, select, true
 
 from app.alerts.services import check_region, county_of, jurisdiction
-from app.audit import record_change
+from app.audit import record_change, snapshot
 from app.extensions import db
 from app.models import LimitRule, Organisation
 from app.registry.common import conflict, forbid, get_in_scope, paginate, reject, today
@@ -58,7 +58,7 @@ def create_rule(user, data):
     rule = LimitRule(region_prefix=prefix, **data)
     db.session.add(rule)
     db.session.flush()
-    record_change(user, "create", "limit_rule", rule.id, None, snapshot(rule), county_of(prefix))
+    record_change(user, "create", "limit_rule", rule.id, None, snapshot(rule, FIELDS), county_of(prefix))
     db.session.commit()
     return rule
 
@@ -75,13 +75,10 @@ def end_rule(user, rule_id, data):
         conflict(f"该规则已于{rule.valid_to}结束 This rule already ends on {rule.valid_to}")
     if valid_to < rule.valid_from:
         reject("valid_to", f"早于开始日期{rule.valid_from} Before the rule's start {rule.valid_from}")
-    before = snapshot(rule)
+    before = snapshot(rule, FIELDS)
     rule.valid_to = valid_to
-    record_change(user, "end", "limit_rule", rule.id, before, snapshot(rule),
+    record_change(user, "end", "limit_rule", rule.id, before, snapshot(rule, FIELDS),
                   county_of(rule.region_prefix), data.get("reason"))
     db.session.commit()
     return rule
 
-
-def snapshot(rule) -> dict:
-    return {name: getattr(rule, name) for name in FIELDS}

@@ -72,11 +72,15 @@ def page_schema(name, item_schema):
     )
 
 
-def paginate(stmt, limit, offset, order_by):
-    """Run a scoped, filtered select as one page plus the total of all its rows."""
+def paginate(stmt, limit, offset, order_by, rows=False):
+    """Run a scoped, filtered select as one page plus the total of all its rows.
+
+    A select of one model gives model objects; with `rows=True`, a select of columns
+    gives one mapping per row."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.order_by(*order_by).limit(limit).offset(offset)).unique().all()
-    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+    result = db.session.execute(stmt.order_by(*order_by).limit(limit).offset(offset))
+    items = result.mappings().all() if rows else result.scalars().unique().all()
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def get_in_scope(model, ident, scope, options=(), lock=False):

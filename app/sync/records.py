@@ -13,13 +13,12 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from app.models.ledger import LEDGER_KINDS
 from app.privacy import is_masked_card, looks_like_full_card
+from app.registry.common import SHANGHAI
 
 RECORD_TYPE = "ledger_entry"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT_FEN = 10**11  # 10 亿元: far above any real counter transaction, well inside bigint
 EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 LATEST = datetime(2100, 1, 1, tzinfo=SHANGHAI)

@@ -36,6 +36,7 @@ from app.alerts.services import covers as alert_covers
 from app.alerts.services import in_force as alert_in_force
 from app.extensions import db
 from app.models import Device, RiskAlert, ServicePoint
+from app.registry.common import SHANGHAI
 from app.sync import records as rec
 from app.sync.rules import RuleBook, amount_flags, context_flags, rules_for_point
 
@@ -364,7 +365,7 @@ def pull(user, cursor, limit):
         "has_more": has_more,
         "server_time": now,
         "point": _point_view(point),
-        "limits": [lim.as_dict() for lim in book.in_force(now.astimezone(rec.SHANGHAI).date())],
+        "limits": [lim.as_dict() for lim in book.in_force(now.astimezone(SHANGHAI).date())],
         "alerts": active_alerts(point.village_code, now),
         "records": [dict(row, status="accepted") for row in rows],
     }

@@ -8,7 +8,7 @@ admins assign and end them.
 from sqlalchemy import select, true
 from sqlalchemy.orm import joinedload
 
-from app.audit import record_change
+from app.audit import record_change, snapshot
 from app.auth.scope import village_scope
 from app.extensions import db
 from app.models import GridAssignment, Organisation, Region, User
@@ -32,9 +32,6 @@ def assignment_scope(user):
         return GridAssignment.user_id == user.id
     return village_scope(user, GridAssignment.village_code)  # regulator, keeper
 
-
-def snapshot(row) -> dict:
-    return {name: getattr(row, name) for name in FIELDS}
 
 
 def list_assignments(user, args):
@@ -71,7 +68,7 @@ def assign(user, data):
                          starts_on=starts_on)
     db.session.add(row)
     db.session.flush()
-    record_change(user, "assign", "grid_assignment", row.id, None, snapshot(row), row.county_code)
+    record_change(user, "assign", "grid_assignment", row.id, None, snapshot(row, FIELDS), row.county_code)
     db.session.commit()
     return get_assignment(user, row.id)
 
@@ -90,9 +87,9 @@ def _end_for_replacement(user, current, worker, starts_on, replace):
         conflict(f"此村已有网格员：{whose}；{hint} The village already has an open assignment")
     if starts_on < current.starts_on:
         reject("starts_on", "不能早于现任网格员的开始日期 Cannot start before the current assignment did")
-    before = snapshot(current)
+    before = snapshot(current, FIELDS)
     current.ends_on = starts_on
-    record_change(user, "end", "grid_assignment", current.id, before, snapshot(current),
+    record_change(user, "end", "grid_assignment", current.id, before, snapshot(current, FIELDS),
                   current.county_code, "replaced")
     db.session.flush()  # the old one closes before the new one opens (one open per village)
 
@@ -104,9 +101,9 @@ def end_assignment(user, assignment_id, data):
     ends_on = data.get("ends_on") or today()
     if ends_on < row.starts_on:
         reject("ends_on", "结束日期早于开始日期 Ends before it starts")
-    before = snapshot(row)
+    before = snapshot(row, FIELDS)
     row.ends_on = ends_on
-    record_change(user, "end", "grid_assignment", row.id, before, snapshot(row), row.county_code,
+    record_change(user, "end", "grid_assignment", row.id, before, snapshot(row, FIELDS), row.county_code,
                   data.get("reason"))
     db.session.commit()
     return row

@@ -11,7 +11,7 @@ Only admins create or change organisations.
 """
 from sqlalchemy import false, literal, or_, select, true
 
-from app.audit import record_change
+from app.audit import record_change, snapshot
 from app.extensions import db
 from app.models import Organisation, Region, ServicePoint
 from app.registry.common import get_in_scope, paginate, reject
@@ -36,9 +36,6 @@ def _home_path(user):
         return db.session.scalar(select(ServicePoint.bank_path).where(ServicePoint.id == user.point_id))
     return user.org.path if user.org else None
 
-
-def snapshot(org) -> dict:
-    return {name: getattr(org, name) for name in FIELDS}
 
 
 def list_banks(user, args):
@@ -71,19 +68,19 @@ def create_bank(user, data):
     db.session.add(org)
     db.session.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"
-    record_change(user, "create", "organisation", org.id, None, snapshot(org), _county(org))
+    record_change(user, "create", "organisation", org.id, None, snapshot(org, FIELDS), _county(org))
     db.session.commit()
     return org
 
 
 def update_bank(user, org_id, data):
     org = get_bank(user, org_id)
-    before = snapshot(org)
+    before = snapshot(org, FIELDS)
     if "region_code" in data:
         _check_region(data["region_code"])
     for name, value in data.items():
         setattr(org, name, value)
-    record_change(user, "update", "organisation", org.id, before, snapshot(org), _county(org))
+    record_change(user, "update", "organisation", org.id, before, snapshot(org, FIELDS), _county(org))
     db.session.commit()
     return org
 

@@ -9,6 +9,7 @@ from sqlalchemy import String, and_, cast, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.audit import record_change
+from app.audit import snapshot as audit_snapshot
 from app.auth.scope import point_scope
 from app.auth.tokens import current_user
 from app.extensions import db
@@ -63,7 +64,7 @@ def shown_snapshot(snapshot):
 
 def snapshot(point) -> dict:
     """The registry record as stored, for the audit log's before/after."""
-    data = {name: getattr(point, name) for name in SNAPSHOT_FIELDS}
+    data = audit_snapshot(point, SNAPSHOT_FIELDS)
     data["services"] = list(point.services or [])
     if point.location is not None:
         shape = to_shape(point.location)

@@ -1,7 +1,7 @@
 """Terminal queries and transactions, scoped through the point they belong to."""
 from sqlalchemy import select
 
-from app.audit import record_change
+from app.audit import record_change, snapshot
 from app.auth.scope import point_scope
 from app.extensions import db
 from app.models import ServicePoint, Terminal
@@ -10,9 +10,6 @@ from app.registry.points.services import get_point
 
 FIELDS = ("point_id", "merchant_code", "terminal_code", "serial_no", "kind", "installed_on", "removed_on")
 
-
-def snapshot(terminal) -> dict:
-    return {name: getattr(terminal, name) for name in FIELDS}
 
 
 def get_terminal(user, terminal_id, lock=False):
@@ -32,7 +29,7 @@ def add_terminal(user, point_id, data):
     _check_dates(terminal)
     db.session.add(terminal)
     db.session.flush()
-    record_change(user, "create", "terminal", terminal.id, None, snapshot(terminal), point.county_code)
+    record_change(user, "create", "terminal", terminal.id, None, snapshot(terminal, FIELDS), point.county_code)
     db.session.commit()
     return terminal
 
@@ -41,11 +38,11 @@ def update_terminal(user, terminal_id, data):
     terminal = get_terminal(user, terminal_id, lock=True)
     if terminal.removed_on is not None:
         conflict("机具已撤除 This terminal has been removed; register a new one")
-    before = snapshot(terminal)
+    before = snapshot(terminal, FIELDS)
     for name, value in data.items():
         setattr(terminal, name, value)
     _check_dates(terminal)
-    record_change(user, "update", "terminal", terminal.id, before, snapshot(terminal), terminal.county_code)
+    record_change(user, "update", "terminal", terminal.id, before, snapshot(terminal, FIELDS), terminal.county_code)
     db.session.commit()
     return terminal
 
@@ -54,11 +51,11 @@ def remove_terminal(user, terminal_id, data):
     terminal = get_terminal(user, terminal_id, lock=True)
     if terminal.removed_on is not None:
         conflict(f"机具已于{terminal.removed_on}撤除 Already removed on {terminal.removed_on}")
-    before = snapshot(terminal)
+    before = snapshot(terminal, FIELDS)
     terminal.removed_on = data.get("removed_on") or today()
     if terminal.installed_on and terminal.removed_on < terminal.installed_on:
         reject("removed_on", "撤除日期早于安装日期 Removal date is before the installation date")
-    record_change(user, "remove", "terminal", terminal.id, before, snapshot(terminal),
+    record_change(user, "remove", "terminal", terminal.id, before, snapshot(terminal, FIELDS),
                   terminal.county_code, data.get("reason"))
     db.session.commit()
     return terminal

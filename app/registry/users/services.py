@@ -13,6 +13,7 @@ admin and to the supervisor who manages her (the owners of the record).
 from sqlalchemy import or_, select, true
 
 from app.audit import record_change
+from app.audit import snapshot as audit_snapshot
 from app.auth import tokens
 from app.auth.scope import point_scope, region_prefix
 from app.auth.tokens import current_user, hash_password, revoke_user_tokens
@@ -62,7 +63,7 @@ def shown_phone(target):
 
 
 def snapshot(target) -> dict:
-    data = {name: getattr(target, name) for name in FIELDS}
+    data = audit_snapshot(target, FIELDS)
     data["can_sign_in"] = target.password_hash is not None
     return data
 
