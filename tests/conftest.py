@@ -20,6 +20,10 @@ from app import create_app
 from app.config import DEFAULT_DATABASE_URL, TestConfig
 from app.extensions import db
 from tests import factories
+from tests.sync_support import load_pboc_rules
+
+# Fixtures for the browser tests (Chromium, a gunicorn that can be stopped, a phone).
+pytest_plugins = ["tests.browser"]
 
 
 # CI replays the same examples every run, so a red build always means a change broke
@@ -98,6 +102,14 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def rules(app):
+    """The PBoC limit rules the migration seeds (tables are truncated between tests)."""
+    with app.app_context():
+        load_pboc_rules()
+        db.session.remove()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ filter, pagination; cards only ever masked."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.test_sync_push import push, record, rules  # noqa: F401  (fixture)
+from tests.sync_support import push, record
 
 LEDGER = "/api/v1/ledger"
 # Two recent business days (older records would be flagged old_record).

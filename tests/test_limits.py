@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from app.extensions import db
 from app.models import AuditEvent, LimitRule
 from app.registry.common import today
-from tests.test_sync_push import load_pboc_rules
+from tests.sync_support import load_pboc_rules
 
 LIMITS = "/api/v1/limits"
 

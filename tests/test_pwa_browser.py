@@ -12,13 +12,10 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import (  # noqa: F401  (fixtures)
+from tests.browser import (
     ROOT,
     GunicornServer,
-    chromium,
-    gunicorn_server,
     new_phone,
-    phone,
     screenshot,
     sign_in,
     wait_for_service_worker,

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests.servers import GunicornServer
-from tests.test_sync_push import PUSH, record, rollup_matches_recount, rules  # noqa: F401
+from tests.sync_support import PUSH, record, rollup_matches_recount
 
 
 def _server(database_url, crash_after_commit):

@@ -10,7 +10,7 @@ import psycopg
 from app.extensions import db
 from app.models import RiskAlert
 from app.sync.services import LOCK_NAMESPACE
-from tests.test_sync_push import push, record, rules  # noqa: F401  (fixture)
+from tests.sync_support import push, record
 
 PULL = "/api/v1/sync/pull"
 

@@ -1,101 +1,17 @@
 """POST /api/v1/sync/push: exactly-once, one result per record in order, rejections with
 a field and reason, business-rule flags, rollups equal to a recount."""
-import importlib.util
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from app.auth import tokens
 from app.extensions import db
-from app.models import Device, LimitRule
+from app.models import Device
 from tests import factories
+from tests.sync_support import PUSH, ledger_count, push, record, rollup_matches_recount
 
-PUSH = "/api/v1/sync/push"
 PAN = "6228480402564890018"  # a full card number: must never be stored
-
-
-def load_pboc_rules():
-    """The limit rules the migration seeds (tables are truncated between tests)."""
-    path = Path(__file__).resolve().parent.parent / "migrations/versions/0002_ledger.py"
-    spec = importlib.util.spec_from_file_location("migration_0002", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    db.session.add_all(LimitRule(**row) for row in module.PBOC_LIMIT_RULES)
-    db.session.commit()
-
-
-@pytest.fixture
-def rules(app):
-    with app.app_context():
-        load_pboc_rules()
-        db.session.remove()
-
-
-def record(point_id, kind="withdrawal", amount_fen=50000, rid=None, **data):
-    """A well-formed pushed record; keyword arguments override `data` fields."""
-    body = {
-        "point_id": point_id,
-        "kind": kind,
-        "amount_fen": amount_fen,
-        "card_masked": "622848******1234",
-        "voucher_no": "000123",
-        "occurred_at": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
-        "lon": None,
-        "lat": None,
-        "void_of": None,
-    }
-    body.update(data)
-    return {"id": rid or str(uuid.uuid4()), "type": "ledger_entry", "data": body}
-
-
-def push(client, headers, records, device_id="phone-0001"):
-    resp = client.post(PUSH, json={"device_id": device_id, "records": records}, headers=headers)
-    assert resp.status_code == 200, resp.get_json()
-    return resp.get_json()["results"]
-
-
-def ledger_count(app, ids=None):
-    with app.app_context():
-        if ids is None:
-            n = db.session.execute(text("select count(*) from ledger_entries")).scalar()
-        else:
-            n = db.session.execute(
-                text("select count(*) from ledger_entries where id = any(cast(:i as uuid[]))"),
-                {"i": list(ids)},
-            ).scalar()
-        db.session.remove()
-        return n
-
-
-RECOUNT = """
-    select point_id, (occurred_at at time zone 'Asia/Shanghai')::date as day, kind,
-           count(*) as n, sum(amount_fen) as amount
-    from ledger_entries e
-    where void_of is null
-      and not exists (select 1 from ledger_entries v
-                      where v.void_of = e.id and v.point_id = e.point_id)
-    group by 1, 2, 3
-"""
-
-
-def rollup_matches_recount(app):
-    """True when ledger_daily equals a recount of the live (not voided) records."""
-    with app.app_context():
-        recount = {
-            (r.point_id, r.day, r.kind): (r.n, r.amount)
-            for r in db.session.execute(text(RECOUNT))
-        }
-        rollup = {
-            (r.point_id, r.day, r.kind): (r.count, r.amount_fen)
-            for r in db.session.execute(text("select * from ledger_daily"))
-            if r.count or r.amount_fen
-        }
-        db.session.remove()
-    assert rollup == recount
-    return True
 
 
 # --- exactly once -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.test_sync_push import PUSH, record, rollup_matches_recount, rules  # noqa: F401
+from tests.sync_support import PUSH, record, rollup_matches_recount
 
 KINDS = ["withdrawal", "transfer", "cash_remittance", "bill_payment", "balance_inquiry"]
 DAYS = [f"2026-0{m}-{d:02d}T{h:02d}:00:00+08:00" for m in (3, 4) for d in (1, 2) for h in (0, 12, 23)]
