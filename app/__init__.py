@@ -34,20 +34,43 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from app.auth.routes import blp as auth_blp
+    """Every feature's blueprint: the whole API from one screen."""
+    from app.alerts.routes import blp as alerts
+    from app.auth.routes import blp as auth
     from app.extensions import api
-    from app.health import bp as health_bp
-    from app.imports import register as register_imports
-    from app.pwa import bp as pwa_bp
-    from app.registry import register as register_registry
-    from app.sync import register as register_sync
+    from app.health import bp as health
+    from app.imports.routes import blp as imports
+    from app.ledger.routes import blp as ledger
+    from app.limits.routes import blp as limits
+    from app.pwa import bp as pwa
+    from app.registry.assignments.routes import blp as grid_assignments
+    from app.registry.banks.routes import blp as banks
+    from app.registry.points.routes import blp as service_points
+    from app.registry.regions.routes import blp as regions
+    from app.registry.terminals.routes import blp as terminals
+    from app.registry.users.routes import blp as users
+    from app.sync.routes import blp as sync
+    from app.sync.schemas import PushRecordSchema
 
-    api.register_blueprint(auth_blp)
-    register_registry(api)
-    register_imports(api)
-    register_sync(api)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(pwa_bp)
+    for blueprint in (
+        auth,                # /api/v1/auth       sign-in, tokens
+        regions,             # /api/v1/regions    division codes and boundaries
+        banks,               # /api/v1/banks      banks and the People's Bank branches
+        service_points,      # /api/v1/service-points
+        terminals,           # /api/v1/.../terminals, /api/v1/terminals
+        users,               # /api/v1/users, /api/v1/devices
+        grid_assignments,    # /api/v1/grid-assignments
+        imports,             # /api/v1/imports    points from CSV, GeoJSON, GeoPackage
+        sync,                # /api/v1/sync       the phones' push and pull
+        ledger,              # /api/v1/ledger     the register as banks and regulators read it
+        alerts,              # /api/v1/alerts     risk alerts
+        limits,              # /api/v1/limits     limit rules
+    ):
+        api.register_blueprint(blueprint)
+    # Push records are documented on their own, as the protocol's unit.
+    api.spec.components.schema("PushRecord", schema=PushRecordSchema)
+    app.register_blueprint(health)   # /healthz
+    app.register_blueprint(pwa)      # /, /sw.js, /static, /api/v1/docs
 
 
 def register_error_handlers(app):

@@ -3,7 +3,8 @@
 Every error under /api (and /healthz) is JSON:
     {"error": {"code": "...", "message": "...", "fields": {"field": ["reason", ...]}}}
 Bad input is a 4xx with the field and reason; a bug is a 500 in the same shape, never an
-HTML page.
+HTML page. Services raise the domain errors of app/core/exceptions.py; this module is
+the one place that turns them (and webargs' and the database's errors) into responses.
 """
 import logging
 
@@ -12,6 +13,8 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
+
+from app.core.exceptions import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,16 @@ def register_error_handlers(app):
         db.session.rollback()
         return error_response(400, f"数据格式错误 Malformed value: {error.orig}")
 
+    def handle_domain(error: DomainError):
+        from app.extensions import db
+
+        # A refused change leaves nothing half-done in the session.
+        db.session.rollback()
+        response, status = error_response(error.status, error.message, error.code, error.fields)
+        for name, value in error.headers.items():
+            response.headers[name] = value
+        return response, status
+
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http(error)
@@ -115,6 +128,7 @@ def register_error_handlers(app):
             raise error
         return error_response(500, "服务器内部错误 Internal error")
 
+    app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(IntegrityError, handle_integrity)
     app.register_error_handler(DataError, handle_data_error)

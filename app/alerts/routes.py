@@ -14,7 +14,6 @@ from app.auth import tokens
 from app.auth.tokens import current_user
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts", description="风险提示 Risk alerts")
-PUBLISHERS = ("regulator", "admin")
 
 
 @blp.route("", methods=["GET"])
@@ -27,7 +26,7 @@ def list_alerts(args):
 
 
 @blp.route("", methods=["POST"])
-@tokens.login_required(*PUBLISHERS)
+@tokens.login_required("alerts.publish")
 @blp.arguments(AlertCreateSchema)
 @blp.response(201, RiskAlertSchema)
 def publish(data):
@@ -44,7 +43,7 @@ def get_alert(alert_id):
 
 
 @blp.route("/<int:alert_id>/withdraw", methods=["POST"])
-@tokens.login_required(*PUBLISHERS)
+@tokens.login_required("alerts.publish")
 @blp.arguments(AlertWithdrawSchema)
 @blp.response(200, RiskAlertSchema)
 def withdraw(data, alert_id):

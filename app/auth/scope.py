@@ -1,14 +1,66 @@
-"""What the signed-in user may see, as SQL conditions.
+"""Who may see and do what: every access rule of the product, in one module.
 
-Scope always comes from the token's user, never from request parameters: a list is
-filtered by these conditions, and an object outside them answers 404 (not 403), so an
-id from another scope reveals nothing about whether it exists.
+Two kinds of rule live here:
+
+- PERMISSIONS, one table of roles and the actions each may take. A view is guarded with
+  `login_required("points.write")`; a service asks `may(user, action)`. A new feature adds
+  rows to this table, not role tuples of its own.
+- Scope conditions, as SQL: which rows of each entity the signed-in user can see. Scope
+  always comes from the token's user, never from request parameters: a list is filtered
+  by these conditions, and an object outside them answers 404 (not 403), so an id from
+  another scope reveals nothing about whether it exists.
 """
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, true
 
+from app.core.exceptions import Forbidden
 from app.extensions import db
-from app.models import GridAssignment, Region, ServicePoint, User
+from app.models import (
+    GridAssignment,
+    Organisation,
+    Region,
+    RiskAlert,
+    ServicePoint,
+    User,
+)
 
+# action -> the roles that may take it (on what their scope holds).
+PERMISSIONS = {
+    # The registry: a bank keeps its own points, terminals and people; admins everything.
+    "points.write": {"supervisor", "admin"},
+    "terminals.write": {"supervisor", "admin"},
+    "users.write": {"supervisor", "admin"},
+    "assignments.write": {"supervisor", "admin"},
+    "imports.run": {"supervisor", "admin"},
+    "banks.write": {"admin"},
+    # A person's phones: she and those who manage her. The regulator oversees
+    # statistics; phones and sign-ins are the banks' business.
+    "devices.read": {"keeper", "grid_worker", "field_agent", "supervisor", "admin"},
+    "devices.revoke": {"supervisor", "admin"},
+    # Rules for a region: the People's Bank branch of that region, admins nationally.
+    "alerts.publish": {"regulator", "admin"},
+    "limits.write": {"regulator", "admin"},
+    # The register: keepers write it from their phones; bank and regulator staff read it.
+    "register.sync": {"keeper"},
+    "ledger.read": {"supervisor", "regulator", "admin"},
+}
+
+# Whose users a supervisor creates and changes (admins: everyone).
+MANAGED_BY_SUPERVISOR = ("keeper", "grid_worker", "field_agent")
+# Who sees a point's keeper phone and the phones in its history unmasked: the owners of
+# the record (see owns_point). Grid workers, field agents and regulators see it masked.
+POINT_OWNERS = ("admin", "supervisor", "keeper")
+
+
+def may(user: User, action: str) -> bool:
+    return user.role in PERMISSIONS[action]
+
+
+def require(user: User, action: str, message="无权执行此操作 Your role may not do this"):
+    if not may(user, action):
+        raise Forbidden(message)
+
+
+# Regions ---------------------------------------------------------------------------
 
 def region_prefix(code: str | None) -> str | None:
     """Significant prefix of a stored 12-digit region code ('150502000000' -> '150502')."""
@@ -17,6 +69,23 @@ def region_prefix(code: str | None) -> str | None:
     region = db.session.get(Region, code)
     return region.prefix if region else code.rstrip("0") or code
 
+
+def jurisdiction(user: User) -> str | None:
+    """The region prefix a user may publish alerts and limits for: '' (national) for an
+    admin, her PBoC branch's region for a regulator, None for everyone else."""
+    if user.role == "admin":
+        return ""
+    if user.role == "regulator" and user.org is not None:
+        return region_prefix(user.org.region_code)
+    return None
+
+
+def within_jurisdiction(user: User, prefix: str) -> bool:
+    own = jurisdiction(user)
+    return own is not None and prefix.startswith(own)
+
+
+# Points and villages ---------------------------------------------------------------
 
 def assigned_villages(user: User):
     """Subquery: village codes of the user's open grid assignments."""
@@ -57,6 +126,159 @@ def village_scope(user: User, village_code_column) -> ColumnElement[bool]:
         return village_code_column.in_(points)
     return false()
 
+
+def owns_point(user: User, point: ServicePoint) -> bool:
+    """The owners of a point's record: the keeper of that point, an admin, and a
+    supervisor of the bank (subtree) that runs it."""
+    if user.role == "admin":
+        return True
+    if user.role == "keeper":
+        return user.point_id == point.id
+    if user.role == "supervisor":
+        return bool(user.org) and point.bank_path.startswith(user.org.path)
+    return False
+
+
+def sees_point_phones(user: User) -> bool:
+    """History snapshots of a point already in her scope: owners' roles see phones."""
+    return user.role in POINT_OWNERS
+
+
+def bank_for_write(user: User, bank: Organisation | None) -> bool:
+    """May the user register points (or import them) for this bank: an admin any bank, a
+    supervisor her own bank's subtree."""
+    if bank is None or not bank.is_bank:
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "supervisor" and user.org is not None and bank.path.startswith(user.org.path)
+
+
+# Organisations ---------------------------------------------------------------------
+
+def bank_scope(user: User) -> ColumnElement[bool]:
+    """Which organisations a user sees:
+      admin                        every organisation, regulators included
+      regulator                    every bank (the list of licensed banks is not
+                                   confidential) and her own branch
+      supervisor, field agent,     her bank's subtree, plus the organisations above it
+      grid worker                  (their names appear in her bank's path)
+      keeper                       the bank running her point, and those above it
+    """
+    if user.role == "admin":
+        return true()
+    if user.role == "regulator":
+        return or_(Organisation.kind != "regulator", Organisation.id == user.org_id)
+    path = _home_path(user)
+    if path is None:
+        return false()
+    # Her subtree (path starts with hers) or an ancestor (hers starts with its path).
+    return or_(Organisation.path.startswith(path), literal(path).startswith(Organisation.path))
+
+
+def _home_path(user: User):
+    if user.role == "keeper":
+        return db.session.scalar(select(ServicePoint.bank_path).where(ServicePoint.id == user.point_id))
+    return user.org.path if user.org else None
+
+
+def org_in_reach(user: User, org: Organisation) -> bool:
+    """May the user attach people to this organisation: an admin any, others their subtree."""
+    return user.role == "admin" or (user.org is not None and org.path.startswith(user.org.path))
+
+
+# People ----------------------------------------------------------------------------
+
+def user_scope(user: User) -> ColumnElement[bool]:
+    """Who sees whom:
+      admin       everyone
+      supervisor  users of her bank's subtree (staff, grid workers, field agents) and
+                  the keepers of its points
+      regulator   users working in her region (county code or point in it), read-only
+      others      only themselves
+    """
+    if user.role == "admin":
+        return true()
+    if user.role == "supervisor" and user.org:
+        path = user.org.path
+        return or_(
+            User.org_id.in_(select(Organisation.id).where(Organisation.path.startswith(path))),
+            User.point_id.in_(select(ServicePoint.id).where(ServicePoint.bank_path.startswith(path))),
+        )
+    if user.role == "regulator" and user.org:
+        prefix = region_prefix(user.org.region_code)
+        if not prefix:
+            return User.id == user.id
+        return or_(
+            User.county_code.startswith(prefix),
+            User.point_id.in_(select(ServicePoint.id).where(ServicePoint.village_code.startswith(prefix))),
+            User.org_id == user.org_id,
+        )
+    return User.id == user.id
+
+
+def manages(actor: User, role: str) -> bool:
+    """May `actor` create or change a user of this role (one already in her read scope)?"""
+    return actor.role == "admin" or (actor.role == "supervisor" and role in MANAGED_BY_SUPERVISOR)
+
+
+def sees_phone_of(actor: User, target: User) -> bool:
+    """Phones are shown to the person herself and to whoever manages her (she sees only
+    users of her subtree, so a supervisor who manages the role manages this one)."""
+    return actor.id == target.id or manages(actor, target.role)
+
+
+def assignment_scope(user: User) -> ColumnElement[bool]:
+    """Grid assignments: admin all; supervisors and field agents those of their bank's
+    grid workers; a grid worker her own; the regulator those in her region; a keeper her
+    village's (who her grid worker is)."""
+    if user.role == "admin":
+        return true()
+    if user.role in ("supervisor", "field_agent"):
+        if user.org is None:
+            return false()
+        staff = select(User.id).join(Organisation, User.org_id == Organisation.id).where(
+            Organisation.path.startswith(user.org.path))
+        return GridAssignment.user_id.in_(staff)
+    if user.role == "grid_worker":
+        return GridAssignment.user_id == user.id
+    return village_scope(user, GridAssignment.village_code)  # regulator, keeper
+
+
+# Risk alerts -----------------------------------------------------------------------
+
+def alert_in_force(at) -> ColumnElement[bool]:
+    """Condition: the alert is published and has not ended at `at`."""
+    return and_(
+        RiskAlert.published_at <= at,
+        or_(RiskAlert.expires_at.is_(None), RiskAlert.expires_at > at),
+    )
+
+
+def alert_covers(code) -> ColumnElement[bool]:
+    """Condition: the alert's region holds `code` (a value or a column); '' is national."""
+    return func.strpos(code, RiskAlert.region_prefix) == 1
+
+
+def alert_scope(user: User, now) -> ColumnElement[bool]:
+    """The alerts a user sees. Regulators see those that apply anywhere in their region
+    (national ones too), with history; admins all. Everyone else sees the alerts in force
+    for at least one village of her area (her point, her grid villages, her bank's
+    points)."""
+    if user.role == "admin":
+        return true()
+    if user.role == "regulator":
+        own = jurisdiction(user)
+        if own is None:
+            return false()
+        return or_(RiskAlert.region_prefix.startswith(own), alert_covers(own))
+    area = select(Region.code).where(
+        Region.level == "village", village_scope(user, Region.code), alert_covers(Region.code)
+    )
+    return and_(alert_in_force(now), exists(area))
+
+
+# The audit log ---------------------------------------------------------------------
 
 def describe(user: User) -> str:
     """The user's scope in words, for the audit log."""

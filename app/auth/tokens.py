@@ -13,6 +13,8 @@ from flask_smorest import abort
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth.scope import may
+from app.core.exceptions import Forbidden
 from app.extensions import db
 from app.models import ApiToken, Device, User
 
@@ -59,7 +61,7 @@ def issue_token(user: User, device_key: str | None = None, label: str | None = N
             device = Device(user_id=user.id, device_key=device_key, label=label)
             db.session.add(device)
         elif device.revoked_at is not None:
-            abort(403, message="该设备已被停用 This device has been revoked", code="device_revoked")
+            raise Forbidden("该设备已被停用 This device has been revoked", code="device_revoked")
         device.last_seen_at = now_utc()
         db.session.flush()
     raw = secrets.token_urlsafe(32)
@@ -118,10 +120,12 @@ def _bearer() -> str | None:
     return None
 
 
-def login_required(*roles):
-    """Require a valid bearer token; with roles, also one of those roles (else 403).
+def login_required(action=None):
+    """Require a valid bearer token; with an action of app.auth.scope.PERMISSIONS, also a
+    role that may take it (else 403).
 
-    The resolved user is `g.user` and the token `g.token`; scope is derived from them.
+    The resolved user is `g.user` and the token `g.token`; the view passes the user to
+    its service, which derives scope from her.
     """
 
     def decorator(view):
@@ -137,7 +141,7 @@ def login_required(*roles):
                 )
             g.token = token
             g.user = token.user
-            if roles and token.user.role not in roles:
+            if action and not may(token.user, action):
                 abort(403, message="无权执行此操作 Your role may not do this")
             return view(*args, **kwargs)
 

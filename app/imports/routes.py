@@ -33,7 +33,7 @@ blp = UploadBlueprint("imports", __name__, url_prefix="/api/v1/imports",
 
 
 @blp.route("/service-points", methods=["POST"])
-@tokens.login_required("supervisor", "admin")
+@tokens.login_required("imports.run")
 @blp.arguments(ImportRequestSchema, location="form_and_files")
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(404, description="No such bank in your scope")

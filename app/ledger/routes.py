@@ -12,11 +12,10 @@ from app.ledger.schemas import (
 
 blp = Blueprint("ledger", __name__, url_prefix="/api/v1/ledger", description="登记簿 Ledger")
 
-READERS = ("supervisor", "regulator", "admin")
 
 
 @blp.route("", methods=["GET"])
-@tokens.login_required(*READERS)
+@tokens.login_required("ledger.read")
 @blp.arguments(LedgerQueryArgsSchema, location="query")
 @blp.response(200, LedgerPageSchema)
 def list_entries(args):
@@ -26,7 +25,7 @@ def list_entries(args):
 
 
 @blp.route("/daily", methods=["GET"])
-@tokens.login_required(*READERS)
+@tokens.login_required("ledger.read")
 @blp.arguments(DailyQueryArgsSchema, location="query")
 @blp.response(200, DailyPageSchema)
 def list_daily(args):

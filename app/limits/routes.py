@@ -16,7 +16,6 @@ from app.limits.schemas import (
 )
 
 blp = Blueprint("limits", __name__, url_prefix="/api/v1/limits", description="限额配置 Limit rules")
-WRITERS = ("regulator", "admin")
 
 
 @blp.route("", methods=["GET"])
@@ -38,7 +37,7 @@ def effective(args):
 
 
 @blp.route("", methods=["POST"])
-@tokens.login_required(*WRITERS)
+@tokens.login_required("limits.write")
 @blp.arguments(LimitCreateSchema)
 @blp.response(201, LimitRuleSchema)
 def create_rule(data):
@@ -47,7 +46,7 @@ def create_rule(data):
 
 
 @blp.route("/<int:rule_id>/end", methods=["POST"])
-@tokens.login_required(*WRITERS)
+@tokens.login_required("limits.write")
 @blp.arguments(LimitEndSchema)
 @blp.response(200, LimitRuleSchema)
 def end_rule(data, rule_id):

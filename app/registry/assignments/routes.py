@@ -15,7 +15,6 @@ from app.registry.assignments.schemas import (
 
 blp = Blueprint("grid_assignments", __name__, url_prefix="/api/v1/grid-assignments",
                 description="网格员驻村 Grid-worker assignments")
-WRITERS = ("supervisor", "admin")
 
 
 @blp.route("")
@@ -27,7 +26,7 @@ class Assignments(MethodView):
         """Assignments in your scope."""
         return services.list_assignments(current_user(), args)
 
-    @tokens.login_required(*WRITERS)
+    @tokens.login_required("assignments.write")
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     def post(self, data):
@@ -44,7 +43,7 @@ def get_assignment(assignment_id):
 
 
 @blp.route("/<int:assignment_id>/end", methods=["POST"])
-@tokens.login_required(*WRITERS)
+@tokens.login_required("assignments.write")
 @blp.arguments(AssignmentEndSchema)
 @blp.response(200, AssignmentSchema)
 def end_assignment(data, assignment_id):

@@ -25,7 +25,7 @@ class Banks(MethodView):
         """Organisations in your scope, in tree order (by path)."""
         return services.list_banks(current_user(), args)
 
-    @tokens.login_required("admin")
+    @tokens.login_required("banks.write")
     @blp.arguments(BankCreateSchema)
     @blp.response(201, BankSchema)
     def post(self, data):
@@ -41,7 +41,7 @@ class BankById(MethodView):
         """One organisation."""
         return services.get_bank(current_user(), org_id)
 
-    @tokens.login_required("admin")
+    @tokens.login_required("banks.write")
     @blp.arguments(BankUpdateSchema)
     @blp.response(200, BankSchema)
     def patch(self, data, org_id):

@@ -12,7 +12,6 @@ from app.registry.terminals.schemas import (
 )
 
 blp = Blueprint("terminals", __name__, url_prefix="/api/v1", description="机具 Terminals")
-WRITERS = ("supervisor", "admin")
 
 
 @blp.route("/service-points/<int:point_id>/terminals", methods=["GET"])
@@ -24,7 +23,7 @@ def list_terminals(point_id):
 
 
 @blp.route("/service-points/<int:point_id>/terminals", methods=["POST"])
-@tokens.login_required(*WRITERS)
+@tokens.login_required("terminals.write")
 @blp.arguments(TerminalCreateSchema)
 @blp.response(201, TerminalSchema)
 def add_terminal(data, point_id):
@@ -41,7 +40,7 @@ def get_terminal(terminal_id):
 
 
 @blp.route("/terminals/<int:terminal_id>", methods=["PATCH"])
-@tokens.login_required(*WRITERS)
+@tokens.login_required("terminals.write")
 @blp.arguments(TerminalUpdateSchema)
 @blp.response(200, TerminalSchema)
 def update_terminal(data, terminal_id):
@@ -50,7 +49,7 @@ def update_terminal(data, terminal_id):
 
 
 @blp.route("/terminals/<int:terminal_id>/remove", methods=["POST"])
-@tokens.login_required(*WRITERS)
+@tokens.login_required("terminals.write")
 @blp.arguments(TerminalRemoveSchema)
 @blp.response(200, TerminalSchema)
 def remove_terminal(data, terminal_id):
