@@ -49,7 +49,7 @@ def make_org(name, kind, parent=None, region=None):
     )
     db.session.add(org)
     db.session.flush()
-    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    org.path = Organisation.path_below(parent.path if parent else None, org.id)
     db.session.flush()
     return org
 

@@ -14,6 +14,7 @@ import shapely
 
 from app.demo import geometry, names, places
 from app.demo.bulk import Spool, TABLES, next_id
+from app.models import Organisation
 
 SEED = 20240515
 TODAY = date(2025, 6, 30)  # fixed, so status dates do not depend on the day of loading
@@ -107,7 +108,7 @@ class DemoBuilder:
     def org(self, kind, name, short_name=None, parent=None, region=None) -> int:
         oid = self.ids.org
         self.ids.org += 1
-        path = f"{self.org_paths[parent] if parent else '/'}{oid}/"
+        path = Organisation.path_below(self.org_paths[parent] if parent else None, oid)
         self.org_paths[oid] = path
         self.spools["organisations"].add(oid, kind, name, short_name, parent, path, region)
         return oid

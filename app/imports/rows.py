@@ -11,7 +11,8 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.models.points import POINT_STATUSES, SERVICES
+from app.models.ledger import BUSINESS_KINDS
+from app.models.points import POINT_STATUSES
 
 PHONE_RE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 CHINA_LON = (73.0, 135.0)
@@ -53,8 +54,8 @@ class Services(fields.Field):
             if not part:
                 continue
             code = SERVICE_NAMES.get(part, part.lower())
-            if code not in SERVICES:
-                raise ValidationError(f"未知服务 Unknown service {part!r}; expected {', '.join(SERVICES)}")
+            if code not in BUSINESS_KINDS:
+                raise ValidationError(f"未知服务 Unknown service {part!r}; expected {', '.join(BUSINESS_KINDS)}")
             if code in codes:
                 raise ValidationError(f"服务重复 Duplicate service {part!r}")
             codes.append(code)

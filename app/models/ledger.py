@@ -26,12 +26,12 @@ from sqlalchemy.dialects.postgresql import CHAR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.checks import one_of
 
 # What a keeper logs. 'void' marks a correction; a correction may also carry the kind of
 # the record it voids (the client copies it) -- either way `void_of` says what it voids.
 BUSINESS_KINDS = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment")
 LEDGER_KINDS = BUSINESS_KINDS + ("void",)
-_KIND_CHECK = "kind in (" + ",".join(f"'{k}'" for k in LEDGER_KINDS) + ")"
 
 
 class LedgerEntry(db.Model):
@@ -44,7 +44,7 @@ class LedgerEntry(db.Model):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint(_KIND_CHECK, name="kind"),
+        one_of("kind", LEDGER_KINDS, name="kind"),
         CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
         CheckConstraint("kind <> 'balance_inquiry' or amount_fen = 0", name="inquiry_no_amount"),
         CheckConstraint("kind <> 'void' or void_of is not null", name="void_has_target"),
@@ -132,7 +132,7 @@ class LimitRule(db.Model):
 
     __tablename__ = "limit_rules"
     __table_args__ = (
-        CheckConstraint(_KIND_CHECK + " and kind <> 'void'", name="kind"),
+        one_of("kind", BUSINESS_KINDS, name="kind"),
         CheckConstraint("region_prefix ~ '^[0-9]{0,12}$'", name="region_prefix"),
         CheckConstraint("valid_to is null or valid_to >= valid_from", name="dates"),
         CheckConstraint(

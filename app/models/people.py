@@ -14,23 +14,21 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.checks import one_of, one_of_sql
 from app.models.regions import RegionCode
 
 ROLES = ("keeper", "grid_worker", "field_agent", "supervisor", "regulator", "admin")
+# Roles that work for an organisation (a bank, or the People's Bank) and need one.
+ROLES_NEEDING_ORG = ("supervisor", "regulator", "field_agent")
 
 
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "role in ('keeper','grid_worker','field_agent','supervisor','regulator','admin')",
-            name="role",
-        ),
+        one_of("role", ROLES, name="role"),
         CheckConstraint("role <> 'keeper' or point_id is not null", name="keeper_has_point"),
-        CheckConstraint(
-            "role not in ('supervisor','regulator','field_agent') or org_id is not null",
-            name="org_roles_have_org",
-        ),
+        CheckConstraint(f"not {one_of_sql('role', ROLES_NEEDING_ORG)} or org_id is not null",
+                        name="org_roles_have_org"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

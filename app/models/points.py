@@ -10,10 +10,10 @@ from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.checks import one_of
 from app.models.regions import RegionCode
 
 POINT_STATUSES = ("active", "suspended", "closed")
-SERVICES = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment")
 TERMINAL_KINDS = ("pos", "smart_pos", "atm", "crs", "mobile")
 # The text that `q` searches; the same expression is indexed (migration 0003).
 SEARCH_TEXT = (
@@ -25,7 +25,7 @@ SEARCH_TEXT = (
 class ServicePoint(db.Model):
     __tablename__ = "service_points"
     __table_args__ = (
-        CheckConstraint("status in ('active','suspended','closed')", name="status"),
+        one_of("status", POINT_STATUSES, name="status"),
         CheckConstraint("village_code ~ '^[0-9]{12}$'", name="village_code"),
         CheckConstraint("county_code = left(village_code, 6)", name="county_matches_village"),
         # One btree serves a region prefix (LIKE '1505%') and the list order (code, id).
@@ -89,7 +89,7 @@ def search_text():
 class Terminal(db.Model):
     __tablename__ = "terminals"
     __table_args__ = (
-        CheckConstraint("kind in ('pos','smart_pos','atm','crs','mobile')", name="kind"),
+        one_of("kind", TERMINAL_KINDS, name="kind"),
         Index(
             "uq_terminals_active_code",
             "merchant_code",

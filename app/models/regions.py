@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.checks import one_of
 
 LEVELS = ("province", "city", "county", "township", "village")
 PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
@@ -31,9 +32,7 @@ class Region(db.Model):
     __tablename__ = "regions"
     __table_args__ = (
         CheckConstraint("code ~ '^[0-9]{12}$'", name="code_12_digits"),
-        CheckConstraint(
-            "level in ('province','city','county','township','village')", name="level"
-        ),
+        one_of("level", LEVELS, name="level"),
         Index("ix_regions_prefix", "prefix", postgresql_ops={"prefix": "text_pattern_ops"}),
         Index("ix_regions_name", "name"),
         Index("ix_regions_geom", "geom", postgresql_using="gist"),

@@ -67,7 +67,7 @@ def create_bank(user, data):
     org = Organisation(**data, path="/")
     db.session.add(org)
     db.session.flush()
-    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    org.path = Organisation.path_below(parent.path if parent else None, org.id)
     record_change(user, "create", "organisation", org.id, None, snapshot(org, FIELDS), _county(org))
     db.session.commit()
     return org

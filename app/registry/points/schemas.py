@@ -4,7 +4,8 @@ import math
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.models.points import POINT_STATUSES, SERVICES
+from app.models.ledger import BUSINESS_KINDS
+from app.models.points import POINT_STATUSES
 from app.registry.common import Id, PageArgsSchema, Phone, Text, UtcDateTime, VILLAGE_CODE_RE, page_schema
 from app.registry.points import services
 from app.registry.terminals.schemas import TerminalSchema
@@ -77,8 +78,8 @@ class PointUpdateSchema(Schema):
     lon = _lon()
     lat = _lat()
     services = fields.List(
-        fields.String(validate=validate.OneOf(SERVICES)),
-        validate=validate.Length(min=1, max=len(SERVICES)),
+        fields.String(validate=validate.OneOf(BUSINESS_KINDS)),
+        validate=validate.Length(min=1, max=len(BUSINESS_KINDS)),
     )
     opened_on = fields.Date(allow_none=True)
     signage = fields.Boolean()
@@ -108,9 +109,9 @@ class PointCreateSchema(PointUpdateSchema):
     lon = _lon(required=True)
     lat = _lat(required=True)
     services = fields.List(
-        fields.String(validate=validate.OneOf(SERVICES)),
+        fields.String(validate=validate.OneOf(BUSINESS_KINDS)),
         required=True,
-        validate=validate.Length(min=1, max=len(SERVICES)),
+        validate=validate.Length(min=1, max=len(BUSINESS_KINDS)),
     )
 
 
