@@ -38,6 +38,8 @@ def register_blueprints(app):
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
     from app.extensions import api
+    from app.field.routes import blp as field
+    from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
     from app.health import bp as health
     from app.imports.routes import blp as imports
     from app.ledger.routes import blp as ledger
@@ -65,10 +67,13 @@ def register_blueprints(app):
         ledger,              # /api/v1/ledger     the register as banks and regulators read it
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
+        field,               # /api/v1/field      field workers' pull (visits push via sync)
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.
     api.spec.components.schema("PushRecord", schema=PushRecordSchema)
+    api.spec.components.schema("VisitData", schema=VisitDataSchema)
+    api.spec.components.schema("FraudTalkData", schema=FraudTalkDataSchema)
     app.register_blueprint(health)   # /healthz
     app.register_blueprint(pwa)      # /, /sw.js, /static, /api/v1/docs
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, s
 from app.core.exceptions import Forbidden
 from app.extensions import db
 from app.models import (
+    FieldVisit,
     GridAssignment,
     Organisation,
     Region,
@@ -42,6 +43,10 @@ PERMISSIONS = {
     # The register: keepers write it from their phones; bank and regulator staff read it.
     "register.sync": {"keeper"},
     "ledger.read": {"supervisor", "regulator", "admin"},
+    # Field work: grid workers and mobile team members sync their visits, the business
+    # and anti-fraud talks done on them; bank and regulator staff read the visits.
+    "field.sync": {"grid_worker", "field_agent"},
+    "visits.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).
@@ -243,6 +248,39 @@ def assignment_scope(user: User) -> ColumnElement[bool]:
     if user.role == "grid_worker":
         return GridAssignment.user_id == user.id
     return village_scope(user, GridAssignment.village_code)  # regulator, keeper
+
+
+# Field visits ----------------------------------------------------------------------
+
+def visit_scope(user: User) -> ColumnElement[bool]:
+    """Visits: a grid worker and a field agent see their own (a visit outside her
+    villages is still hers); a supervisor those made by her bank's staff or in the
+    villages of her bank's points; a regulator those in her region; admins all; a
+    keeper none."""
+    role = user.role
+    if role == "admin":
+        return true()
+    if role in ("grid_worker", "field_agent"):
+        return FieldVisit.user_id == user.id
+    if role == "supervisor":
+        if user.org is None:
+            return false()
+        return or_(FieldVisit.bank_path.startswith(user.org.path),
+                   village_scope(user, FieldVisit.village_code))
+    if role == "regulator":
+        return village_scope(user, FieldVisit.village_code)
+    return false()
+
+
+def field_villages(user: User) -> ColumnElement[bool]:
+    """Condition on Region: the villages a field worker's phone pulls (with their
+    boundaries, to find the village of a GPS fix offline): a grid worker her assigned
+    villages; a field agent the villages of her bank's points, within her county when
+    she has one (a bank's subtree can span a province)."""
+    condition = and_(Region.level == "village", village_scope(user, Region.code))
+    if user.role == "field_agent" and user.county_code:
+        condition = and_(condition, Region.code.startswith(user.county_code))
+    return condition
 
 
 # Risk alerts -----------------------------------------------------------------------

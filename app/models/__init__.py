@@ -1,6 +1,14 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 from app.models.audit import AuditEvent
-from app.models.ledger import LedgerCardDaily, LedgerDaily, LedgerEntry, LimitRule, RiskAlert
+from app.models.field import FieldVisit, FraudTalk
+from app.models.ledger import (
+    LedgerCardDaily,
+    LedgerDaily,
+    LedgerEntry,
+    LedgerVillageDaily,
+    LimitRule,
+    RiskAlert,
+)
 from app.models.orgs import Organisation
 from app.models.people import ApiToken, Device, GridAssignment, User
 from app.models.points import ServicePoint, Terminal
@@ -10,10 +18,13 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Device",
+    "FieldVisit",
+    "FraudTalk",
     "GridAssignment",
     "LedgerCardDaily",
     "LedgerDaily",
     "LedgerEntry",
+    "LedgerVillageDaily",
     "LimitRule",
     "Organisation",
     "Region",
