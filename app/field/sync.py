@@ -574,7 +574,8 @@ def pull(user, cursor, limit):
     villages = db.session.execute(
         select(
             Region.code, Region.name, Region.county_code,
-            func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Region.geom, SIMPLIFY_DEGREES), 6)
+            func.ST_AsGeoJSON(
+                func.ST_Multi(func.ST_SimplifyPreserveTopology(Region.geom, SIMPLIFY_DEGREES)), 6)
             .label("boundary"),
             func.ST_X(Region.centroid).label("lon"), func.ST_Y(Region.centroid).label("lat"),
         ).where(field_villages(user)).order_by(Region.code)
