@@ -42,6 +42,12 @@ PERMISSIONS = {
     # The register: keepers write it from their phones; bank and regulator staff read it.
     "register.sync": {"keeper"},
     "ledger.read": {"supervisor", "regulator", "admin"},
+    # Flagged records: banks and regulators see the queue; the bank that runs the point
+    # reviews it (the regulator oversees, she does not clear a bank's queue).
+    "flags.read": {"supervisor", "regulator", "admin"},
+    "flags.review": {"supervisor", "admin"},
+    # Files out of the system; every one is in the audit log.
+    "exports.run": {"supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).

@@ -5,11 +5,13 @@ from app.models.orgs import Organisation
 from app.models.people import ApiToken, Device, GridAssignment, User
 from app.models.points import ServicePoint, Terminal
 from app.models.regions import Region
+from app.models.reviews import FlagReview
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "Device",
+    "FlagReview",
     "GridAssignment",
     "LedgerCardDaily",
     "LedgerDaily",
