@@ -37,9 +37,11 @@ def register_blueprints(app):
     """Every feature's blueprint: the whole API from one screen."""
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
+    from app.exports.routes import blp as exports
     from app.extensions import api
     from app.field.routes import blp as field
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
+    from app.flags.routes import blp as flags
     from app.health import bp as health
     from app.imports.routes import blp as imports
     from app.ledger.routes import blp as ledger
@@ -65,6 +67,8 @@ def register_blueprints(app):
         imports,             # /api/v1/imports    points from CSV, GeoJSON, GeoPackage
         sync,                # /api/v1/sync       the phones' push and pull
         ledger,              # /api/v1/ledger     the register as banks and regulators read it
+        flags,               # /api/v1/flags      flagged records and their reviews
+        exports,             # /api/v1/exports    the ledger (and statistics) as files
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
         field,               # /api/v1/field      field workers' pull (visits push via sync)

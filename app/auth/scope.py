@@ -47,6 +47,12 @@ PERMISSIONS = {
     # and anti-fraud talks done on them; bank and regulator staff read the visits.
     "field.sync": {"grid_worker", "field_agent"},
     "visits.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    # Flagged records: banks and regulators see the queue; the bank that runs the point
+    # reviews it (the regulator oversees, she does not clear a bank's queue).
+    "flags.read": {"supervisor", "regulator", "admin"},
+    "flags.review": {"supervisor", "admin"},
+    # Files out of the system; every one is in the audit log.
+    "exports.run": {"supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).

@@ -13,6 +13,7 @@ from app.models.orgs import Organisation
 from app.models.people import ApiToken, Device, GridAssignment, User
 from app.models.points import ServicePoint, Terminal
 from app.models.regions import Region
+from app.models.reviews import FlagReview
 
 __all__ = [
     "ApiToken",
@@ -20,6 +21,7 @@ __all__ = [
     "Device",
     "FieldVisit",
     "FraudTalk",
+    "FlagReview",
     "GridAssignment",
     "LedgerCardDaily",
     "LedgerDaily",
