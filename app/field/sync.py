@@ -244,10 +244,11 @@ _INSERT_ENTRIES = text(
         SELECT *, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM delta
     ), village AS (
         INSERT INTO ledger_village_daily AS g
-            (channel, day, village_code, kind, county_code, count, amount_fen)
-        SELECT channel, day, village_code, kind, min(county_code), sum(n), sum(amount)
+            (channel, day, village_code, kind, bank_path, county_code, count, amount_fen)
+        SELECT channel, day, village_code, kind, coalesce(:bank_path, ''), min(county_code),
+               sum(n), sum(amount)
         FROM by_day GROUP BY channel, day, village_code, kind
-        ON CONFLICT (channel, day, village_code, kind) DO UPDATE
+        ON CONFLICT (channel, day, village_code, kind, bank_path) DO UPDATE
         SET count = g.count + excluded.count, amount_fen = g.amount_fen + excluded.amount_fen
     ), card AS (
         INSERT INTO ledger_card_daily AS c
@@ -429,7 +430,8 @@ def _store(user, device_id, channel, fresh):
              "void_of": e.void_of, "flags": e.flags, "body_hash": e.body_hash}
             for n, e in enumerate(entries)
         ]
-        params = dict(common, channel=channel, batch=_json(rows))
+        # The business counts for her bank (the village rollup's bank_path).
+        params = dict(common, channel=channel, bank_path=bank_path, batch=_json(rows))
         inserted |= set(db.session.execute(_INSERT_ENTRIES, params).scalars())
     return inserted
 

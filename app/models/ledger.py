@@ -158,6 +158,12 @@ class LedgerVillageDaily(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     village_code: Mapped[str] = mapped_column(RegionCode(), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Whose business it was: the point's bank, or the visitor's organisation (its path,
+    # '' for a grid worker without one), so statistics are scoped and grouped by bank
+    # from the rollup with the same prefix rule as every other bank scope.
+    bank_path: Mapped[str] = mapped_column(
+        String(200, collation="C"), primary_key=True, server_default=""
+    )
     county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
     count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

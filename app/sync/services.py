@@ -127,10 +127,11 @@ _INSERT_AND_ROLL_UP = text(
         SET count = d.count + excluded.count, amount_fen = d.amount_fen + excluded.amount_fen
     ), village AS (
         INSERT INTO ledger_village_daily AS g
-            (channel, day, village_code, kind, county_code, count, amount_fen)
-        SELECT channel, day, village_code, kind, min(county_code), sum(n), sum(amount)
+            (channel, day, village_code, kind, bank_path, county_code, count, amount_fen)
+        SELECT channel, day, village_code, kind, coalesce(:bank_path, ''), min(county_code),
+               sum(n), sum(amount)
         FROM by_day GROUP BY channel, day, village_code, kind
-        ON CONFLICT (channel, day, village_code, kind) DO UPDATE
+        ON CONFLICT (channel, day, village_code, kind, bank_path) DO UPDATE
         SET count = g.count + excluded.count, amount_fen = g.amount_fen + excluded.amount_fen
     ), card AS (
         INSERT INTO ledger_card_daily AS c
@@ -226,6 +227,7 @@ def _store(point, user, device_id, fresh, results):
         _flag(point, new)
         params = {
             "point_id": point.id, "village_code": point.village_code,
+            "bank_path": point.bank_path,
             "county_code": point.county_code, "user_id": user.id,
             "device_id": device_id, "batch": _batch_json(new),
         }
