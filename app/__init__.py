@@ -38,6 +38,7 @@ def register_blueprints(app):
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
     from app.exports.routes import blp as exports
+    from app.coverage.routes import blp as coverage
     from app.extensions import api
     from app.field.routes import blp as field
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
@@ -72,6 +73,7 @@ def register_blueprints(app):
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
         field,               # /api/v1/field      field workers' pull (visits push via sync)
+        coverage,            # /api/v1/coverage   village coverage, siting; /tiles, /ogc
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.
