@@ -6,7 +6,7 @@ change in the audit log so an edited note keeps its history.
 """
 from datetime import timedelta
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import any_, literal_column, select
 from sqlalchemy.orm import aliased
 
 from app.audit import record_change
@@ -49,7 +49,7 @@ def _item(row):
 def list_flagged(user, args):
     query = _queue(user)
     if "flag" in args:
-        query = query.where(LedgerEntry.flags.contains([args["flag"]]))
+        query = query.where(any_(LedgerEntry.flags) == args["flag"])
     if args.get("reviewed") is not None:
         query = query.where(
             FlagReview.entry_id.is_not(None) if args["reviewed"] else FlagReview.entry_id.is_(None)
