@@ -54,6 +54,7 @@ def register_blueprints(app):
     from app.registry.regions.routes import blp as regions
     from app.registry.terminals.routes import blp as terminals
     from app.registry.users.routes import blp as users
+    from app.stats.routes import blp as stats
     from app.sync.routes import blp as sync
     from app.sync.schemas import PushRecordSchema
 
@@ -69,6 +70,7 @@ def register_blueprints(app):
         sync,                # /api/v1/sync       the phones' push and pull
         ledger,              # /api/v1/ledger     the register as banks and regulators read it
         flags,               # /api/v1/flags      flagged records and their reviews
+        stats,               # /api/v1/stats      figures by region, bank, period, kind, channel
         exports,             # /api/v1/exports    the ledger (and statistics) as files
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules

@@ -60,9 +60,13 @@ VILLAGE_RECOUNT = """
 def village_rollup(app):
     """The per-village rollup by channel, without rows that netted to zero."""
     with app.app_context():
+        # Summed over banks: the rollup is also keyed by bank, the recount is not.
         rows = {
             (r.channel, r.day, r.village_code, r.kind): (r.count, r.amount_fen)
-            for r in db.session.execute(text("select * from ledger_village_daily"))
+            for r in db.session.execute(text(
+                "select channel, day, village_code, kind, sum(count)::bigint as count,"
+                " sum(amount_fen)::bigint as amount_fen from ledger_village_daily"
+                " group by 1, 2, 3, 4"))
             if r.count or r.amount_fen
         }
         db.session.remove()

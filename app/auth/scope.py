@@ -53,6 +53,8 @@ PERMISSIONS = {
     "flags.review": {"supervisor", "admin"},
     # Files out of the system; every one is in the audit log.
     "exports.run": {"supervisor", "regulator", "admin"},
+    # Statistics of business done: the People's Bank for its region, a bank for its own.
+    "stats.read": {"supervisor", "regulator", "admin"},
     # The coverage map, its figures, tiles and OGC API: bank and regulator staff, and
     # grid workers for their own villages. Siting new points is the banks' and the
     # regulator's planning.
@@ -359,3 +361,17 @@ def describe(user: User) -> str:
     if user.role == "grid_worker":
         return f"grid_worker:{user.id}"
     return "all"
+
+
+def rollup_scope(user: User, village_code_column, bank_path_column) -> ColumnElement[bool]:
+    """Rows of a rollup keyed by village and bank that a user's statistics count: a
+    regulator her region's business (every bank), a supervisor her bank's (every
+    region), an admin all of it."""
+    if user.role == "admin":
+        return true()
+    if user.role == "regulator":
+        prefix = jurisdiction(user)
+        return village_code_column.startswith(prefix) if prefix else false()
+    if user.role == "supervisor" and user.org is not None:
+        return bank_path_column.startswith(user.org.path)
+    return false()

@@ -6,5 +6,10 @@ KIND_NAMES = {
     "transfer": "转账汇款",
     "cash_remittance": "现金汇款",
     "bill_payment": "代缴费",
+    "card_repayment": "信用卡还款",
+    "mobile_banking": "手机银行开通",
+    "social_security": "社保卡业务",
     "void": "冲正",
 }
+
+CHANNEL_NAMES = {"point": "服务点", "grid": "网格员帮办", "mobile": "流动服务"}
