@@ -197,3 +197,42 @@ def test_stats_exports_are_audited(client, world, login, business_done, app):
         assert [e.entity for e in events] == ["stats_csv", "stats_xlsx"]
         assert all(e.after["completed"] and e.after["rows"] > 0 and e.scope for e in events)
         db.session.remove()
+
+
+def test_ranges_of_whole_and_partial_months_read_the_right_rollups(client, world, login,
+                                                                   business_done, app):
+    """Whole months come from the monthly rollup, the days around them from the daily
+    one: every way a range can fall on month boundaries sums like the ledger."""
+    headers = login("admin")
+    first_of_month = TODAY.replace(day=1)
+    last_month_end = first_of_month - timedelta(days=1)
+    ranges = [
+        (YEAR_AGO.replace(day=1), last_month_end),               # whole months only
+        (YEAR_AGO, last_month_end),                              # partial head
+        (YEAR_AGO.replace(day=1), TODAY),                        # partial tail
+        (YEAR_AGO, TODAY),                                       # both
+        (first_of_month, TODAY),                                 # inside one month
+        (YEAR_AGO, YEAR_AGO),                                    # one day
+    ]
+    for start, end in ranges:
+        body = _stats(client, headers, f"from={start}&to={end}&group_by=period&period=month")
+        expected = _direct(app, start, end)
+        assert (body["totals"]["count"], body["totals"]["amount_fen"]) == expected, (start, end)
+        assert sum(g["count"] for g in body["groups"]) == expected[0], (start, end)
+        daily = _stats(client, headers, f"from={start}&to={end}&group_by=period&period=day")
+        assert sum(g["count"] for g in daily["groups"]) == expected[0], (start, end)
+
+
+def test_two_groupings_region_by_month(client, world, login, business_done):
+    body = _stats(client, login("regulator"), f"from={YEAR_AGO}&to={TODAY}"
+                                              "&group_by=region_level,period&period=month")
+    assert body["group_by"] == ["region_level", "period"]
+    cells = {}
+    for g in body["groups"]:
+        cells[(g["name"], g["key2"])] = cells.get((g["name"], g["key2"]), 0) + g["count"]
+    assert cells[("科尔沁区", f"{YEAR_AGO:%Y-%m}")] == 1
+    assert cells[("科尔沁区", f"{TODAY:%Y-%m}")] == 4
+    assert cells[("科尔沁左翼中旗", f"{TODAY:%Y-%m}")] == 2
+    for query in ("&group_by=kind,kind", "&group_by=kind,bank,period"):
+        resp = client.get(f"{STATS}?{SPAN}{query}", headers=login("regulator"))
+        assert resp.status_code == 422 and "group_by" in resp.get_json()["error"]["fields"]

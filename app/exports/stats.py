@@ -30,10 +30,13 @@ def tables(figures) -> list[Table]:
     totals, before = figures["totals"], figures["previous_year"]["totals"]
     summary.rows.append(["合计", "", totals["count"], totals["amount_fen"],
                          before["count"], before["amount_fen"]])
-    group = GROUP_NAMES[figures["group_by"]]
-    groups = Table(f"按{group}", [f"{group}代码", group, "业务类型", "渠道", "笔数", "金额（元）"])
-    groups.rows = [[r["key"], r["name"], _kind(r["kind"]), _channel(r["channel"]), r["count"],
-                    r["amount_fen"]] for r in figures["groups"]]
+    names = [GROUP_NAMES[g] for g in figures["group_by"]]
+    headings = [h for name in names for h in (f"{name}代码", name)]
+    groups = Table("按" + "和".join(names), headings + ["业务类型", "渠道", "笔数", "金额（元）"])
+    for r in figures["groups"]:
+        keys = [r["key"], r["name"]] + ([r["key2"], r["name2"]] if "key2" in r else [])
+        groups.rows.append(keys + [_kind(r["kind"]), _channel(r["channel"]), r["count"],
+                                   r["amount_fen"]])
     cov = figures["coverage"]
     coverage = Table("覆盖", ["服务点数", "行政村数", "已覆盖行政村数", "覆盖率"])
     coverage.rows = [[cov["points"], cov["villages"], cov["covered_villages"], cov["coverage_rate"]]]
@@ -45,7 +48,8 @@ def about(user, args, figures) -> list[tuple[str, str]]:
         ("地区", f"{figures['region_name']}（{figures['region'] or '全国'}）"),
         ("业务日期", f"{args['date_from']} 至 {args['date_to']}（北京时间）"),
         ("上年同期", f"{figures['previous_year']['date_from']} 至 {figures['previous_year']['date_to']}"),
-        ("分组", GROUP_NAMES[args["group_by"]] + (f"（{args['period']}）" if args["group_by"] == "period" else "")),
+        ("分组", "、".join(GROUP_NAMES[g] for g in args["group_by"])
+         + (f"（期间：{args['period']}）" if "period" in args["group_by"] else "")),
         ("导出人", f"{user.display_name}（{user.username}）"),
         ("数据范围", describe(user)),
         ("导出时间", now_utc().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S（北京时间）")),

@@ -6,6 +6,7 @@ from app.models.ledger import (
     LedgerDaily,
     LedgerEntry,
     LedgerVillageDaily,
+    LedgerVillageMonthly,
     LimitRule,
     RiskAlert,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerDaily",
     "LedgerEntry",
     "LedgerVillageDaily",
+    "LedgerVillageMonthly",
     "LimitRule",
     "Organisation",
     "Region",

@@ -1,5 +1,6 @@
 """Query arguments and the answer of GET /api/v1/stats."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from app.flags.schemas import REGION_PREFIX_RE
 
@@ -16,7 +17,13 @@ class StatsArgsSchema(Schema):
     # Business days (Asia/Shanghai), inclusive.
     date_from = fields.Date(data_key="from", required=True)
     date_to = fields.Date(data_key="to", required=True)
-    group_by = fields.String(load_default="kind", validate=validate.OneOf(GROUPS))
+    group_by = DelimitedList(
+        fields.String(validate=validate.OneOf(GROUPS)),
+        load_default=["kind"],
+        validate=validate.Length(min=1, max=2),
+        metadata={"description": "one or two of region_level, bank, period, kind, comma "
+                                 "separated (region_level,period: each child region by month)"},
+    )
     period = fields.String(load_default="month", validate=validate.OneOf(PERIODS),
                            metadata={"description": "the period of group_by=period"})
 
@@ -24,6 +31,8 @@ class StatsArgsSchema(Schema):
     def _range(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
+        if len(set(data.get("group_by", []))) != len(data.get("group_by", [])):
+            raise ValidationError("分组重复 A grouping is named twice", field_name="group_by")
 
 
 class FigureSchema(Schema):
@@ -40,8 +49,10 @@ class KindFigureSchema(ChannelFigureSchema):
 
 
 class GroupFigureSchema(KindFigureSchema):
-    key = fields.String(metadata={"description": "region prefix, head-office id, period start or kind"})
+    key = fields.String(metadata={"description": "region prefix, head-office id, period or kind"})
     name = fields.String(allow_none=True)
+    key2 = fields.String(metadata={"description": "the second grouping's key, if asked"})
+    name2 = fields.String(allow_none=True)
 
 
 class PeriodFiguresSchema(Schema):
@@ -62,7 +73,7 @@ class CoverageFiguresSchema(Schema):
 class StatsSchema(PeriodFiguresSchema):
     region = fields.String(metadata={"description": "the prefix counted ('' national)"})
     region_name = fields.String()
-    group_by = fields.String()
+    group_by = fields.List(fields.String())
     period = fields.String()
     groups = fields.List(fields.Nested(GroupFigureSchema))
     previous_year = fields.Nested(PeriodFiguresSchema)
