@@ -1,7 +1,8 @@
 """Tables as files: CSV for any program, XLSX for the people who open them in Excel.
 
-A table is a title, its column headings and its rows; a column whose heading ends in
-（元） holds fen and is written in yuan. XLSX goes through xlsxwriter in constant-memory
+A table is a title, its column headings and its rows (a list, or any iterable read
+once, such as a database cursor); a column whose heading ends in （元） holds fen and is
+written in yuan. XLSX goes through xlsxwriter in constant-memory
 mode (rows are flushed as written), one sheet per table, headings formatted and frozen,
 and a first sheet that says what was asked, by whom and when.
 """
@@ -9,6 +10,7 @@ import csv
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import xlsxwriter
@@ -21,7 +23,7 @@ YUAN = "（元）"
 class Table:
     title: str
     headings: list[str]
-    rows: list[list] = field(default_factory=list)
+    rows: Iterable = field(default_factory=list)
 
     def yuan_columns(self):
         return [i for i, h in enumerate(self.headings) if h.endswith(YUAN)]
