@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Region, User
 from tests import factories
+from tests.field_support import business, visit
 from tests.sync_support import push, record
 
 LEDGER_CSV = "/api/v1/exports/ledger.csv"
@@ -48,6 +49,7 @@ def test_ledger_csv_has_chinese_headers_yuan_masked_cards_and_defused_formulas(
     assert first["业务类型"] == "取款" and second["业务类型"] == "转账汇款"
     assert first["卡号（脱敏）"] == "622848******1234"
     assert first["标记"] == "not_multiple_of_10"
+    assert first["渠道"] == "服务点" and first["村代码"] == "150502001001" and first["走访编号"] == ""
     assert first["备注"] == "'=HYPERLINK(\"http://x\")"  # Excel shows it, never runs it
     # Beijing time, as the keeper saw it.
     datetime.strptime(first["发生时间（北京时间）"], "%Y-%m-%d %H:%M:%S")
@@ -55,12 +57,16 @@ def test_ledger_csv_has_chinese_headers_yuan_masked_cards_and_defused_formulas(
 
 def test_scope_and_filters(client, world, login, rules, app):
     a_ids, b_ids = _fill(client, world, login)
+    v = visit()
+    grid = [r["id"] for r in push(client, login("grid_a"), [v, business(v)])][1:]
+    a_ids += grid  # bank A's grid worker, in a Tongliao village
     ids = lambda resp: {row[1] for row in _rows(resp)[1:]}  # noqa: E731
     assert ids(client.get(LEDGER_CSV + RANGE, headers=login("regulator"))) == set(a_ids + b_ids)
     assert ids(client.get(LEDGER_CSV + RANGE + "&region=150521",
                           headers=login("regulator"))) == set(b_ids)
     assert ids(client.get(LEDGER_CSV + RANGE + "&kind=transfer",
                           headers=login("sup_a"))) == {a_ids[1]}
+    assert ids(client.get(LEDGER_CSV + RANGE, headers=login("sup_b"))) == set(b_ids)
     # A county's regulator cannot reach the other county by asking for it.
     with app.app_context():
         county = db.session.get(Region, "150502000000")

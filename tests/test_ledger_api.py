@@ -80,3 +80,21 @@ def test_daily_rollup_is_scoped(client, world, login, rules):
     }
     reg = client.get(f"{LEDGER}/daily?from={DAY1}&to={DAY1}", headers=login("regulator")).get_json()
     assert {i["point_id"] for i in reg["items"]} == {world.points["a1"], world.points["b1"]}
+
+
+def test_field_records_are_listed_in_the_scope_of_their_bank_and_region(client, world, login, rules):
+    """Business done on a grid visit (grid_a of bank A, in 前进村) shows in the ledger of
+    bank A and of the Tongliao regulator, with its channel, village and visit."""
+    from tests.field_support import business, visit
+
+    v = visit()
+    [_, rec] = push(client, login("grid_a"), [v, business(v, amount_fen=30000)])
+    assert rec["status"] == "accepted"
+    ids = lambda body: {item["id"] for item in body["items"]}  # noqa: E731
+    bank_a = _get(client, login("sup_a"))
+    assert ids(bank_a) == {rec["id"]}
+    [item] = bank_a["items"]
+    assert item["channel"] == "grid" and item["visit_id"] == v["id"]
+    assert item["village_code"] == "150502001001" and item["point_id"] is None
+    assert ids(_get(client, login("regulator"))) == {rec["id"]}
+    assert ids(_get(client, login("sup_b"))) == set()

@@ -375,3 +375,24 @@ def rollup_scope(user: User, village_code_column, bank_path_column) -> ColumnEle
     if user.role == "supervisor" and user.org is not None:
         return bank_path_column.startswith(user.org.path)
     return false()
+
+
+def entry_scope(user: User, entry) -> ColumnElement[bool]:
+    """Ledger records bank and regulator staff read (`entry` is the LedgerEntry entity;
+    the query outer-joins ServicePoint on its point). A point record is seen through its
+    point (point_scope); a field record (grid, mobile) like its visit: by a regulator
+    in her region, by a supervisor when her bank's staff did the business or it was
+    done in the villages of her bank's points. Decided from the record itself, so a
+    record that arrives before its visit is already in scope."""
+    if user.role == "admin":
+        return true()
+    field = entry.channel != "point"
+    if user.role == "supervisor" and user.org is not None:
+        staff = select(User.id).join(Organisation, Organisation.id == User.org_id).where(
+            Organisation.path.startswith(user.org.path))
+        field_rule = or_(entry.user_id.in_(staff), village_scope(user, entry.village_code))
+    elif user.role == "regulator":
+        field_rule = village_scope(user, entry.village_code)
+    else:
+        field_rule = false()
+    return or_(and_(~field, point_scope(user)), and_(field, field_rule))

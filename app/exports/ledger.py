@@ -11,16 +11,16 @@ from datetime import timedelta
 from sqlalchemy import case, func, literal, select
 
 from app.audit import record_change
-from app.auth.scope import describe, point_scope
+from app.auth.scope import describe, entry_scope
 from app.core.clock import day_start
-from app.exports.labels import KIND_NAMES
+from app.exports.labels import CHANNEL_NAMES, KIND_NAMES
 from app.extensions import db
 from app.models import LedgerEntry, ServicePoint
 
 BOM = "\ufeff".encode()
 HEADERS = (
-    "序号", "记录编号", "发生时间（北京时间）", "服务点编码", "服务点名称", "县级区划代码",
-    "业务类型", "金额（元）", "卡号（脱敏）", "凭证号", "备注", "标记", "冲正对象", "接收时间（北京时间）",
+    "序号", "记录编号", "发生时间（北京时间）", "渠道", "服务点编码", "服务点名称", "村代码",
+    "走访编号", "县级区划代码", "业务类型", "金额（元）", "卡号（脱敏）", "凭证号", "备注", "标记", "冲正对象", "接收时间（北京时间）",
 )
 
 
@@ -41,8 +41,11 @@ def ledger_select(user, args):
             LedgerEntry.seq,
             LedgerEntry.id,
             _shanghai(LedgerEntry.occurred_at),
+            case(CHANNEL_NAMES, value=LedgerEntry.channel, else_=LedgerEntry.channel),
             ServicePoint.code,
             _safe_text(ServicePoint.name),
+            LedgerEntry.village_code,
+            LedgerEntry.visit_id,
             LedgerEntry.county_code,
             kind_name,
             func.to_char(LedgerEntry.amount_fen / literal(100.0), "FM999999999990.00"),
@@ -53,16 +56,16 @@ def ledger_select(user, args):
             LedgerEntry.void_of,
             _shanghai(LedgerEntry.received_at),
         )
-        .join(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
+        .outerjoin(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
         .where(
-            point_scope(user),
+            entry_scope(user, LedgerEntry),
             LedgerEntry.occurred_at >= day_start(args["date_from"]),
             LedgerEntry.occurred_at < day_start(args["date_to"] + timedelta(days=1)),
         )
         .order_by(LedgerEntry.seq)
     )
     if "region" in args:
-        query = query.where(ServicePoint.village_code.startswith(args["region"]))
+        query = query.where(LedgerEntry.village_code.startswith(args["region"]))
     if "point_id" in args:
         query = query.where(LedgerEntry.point_id == args["point_id"])
     if "kind" in args:

@@ -10,7 +10,7 @@ from sqlalchemy import any_, literal_column, select
 from sqlalchemy.orm import aliased
 
 from app.audit import record_change
-from app.auth.scope import point_scope, require
+from app.auth.scope import entry_scope, require
 from app.core.clock import day_start
 from app.core.exceptions import Conflict, NotFound
 from app.core.paging import paginate
@@ -57,7 +57,7 @@ def list_flagged(user, args):
     if "point_id" in args:
         query = query.where(LedgerEntry.point_id == args["point_id"])
     if "region" in args:
-        query = query.where(ServicePoint.village_code.startswith(args["region"]))
+        query = query.where(LedgerEntry.village_code.startswith(args["region"]))
     if args.get("date_from"):
         query = query.where(LedgerEntry.occurred_at >= day_start(args["date_from"]))
     if args.get("date_to"):
@@ -72,8 +72,8 @@ def review(user, entry_id: str, note: str):
     require(user, "flags.review")
     entry = db.session.execute(
         select(LedgerEntry.id, LedgerEntry.county_code, LedgerEntry.flags)
-        .join(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
-        .where(LedgerEntry.id == entry_id, point_scope(user))
+        .outerjoin(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
+        .where(LedgerEntry.id == entry_id, entry_scope(user, LedgerEntry))
     ).one_or_none()
     if entry is None:
         raise NotFound("未找到该记录 No such record (or outside your scope)")

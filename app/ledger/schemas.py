@@ -47,8 +47,11 @@ class LedgerRecordSchema(Schema):
 
 
 class LedgerItemSchema(LedgerRecordSchema):
-    point_id = fields.Integer()
-    point_name = fields.String()
+    channel = fields.String(metadata={"description": "point, grid or mobile"})
+    point_id = fields.Integer(allow_none=True, metadata={"description": "point records"})
+    point_name = fields.String(allow_none=True)
+    village_code = fields.String()
+    visit_id = fields.String(allow_none=True, metadata={"description": "grid and mobile records"})
     county_code = fields.String()
     user_id = fields.Integer()
 

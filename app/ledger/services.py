@@ -1,14 +1,15 @@
 """Scoped queries on the ledger and its daily rollup.
 
-Scope comes from the signed-in user through app.auth.scope.point_scope, joined on the
+Scope comes from the signed-in user through app.auth.scope (entry_scope for records of
+every channel, point_scope for the per-point rollup), joined on the
 record's point: a supervisor sees her bank's points, a regulator her region's, an
 admin everything. Filters only narrow that scope, never widen it.
 """
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import and_, func, literal_column, or_, select
 
-from app.auth.scope import point_scope
+from app.auth.scope import entry_scope, point_scope
 from app.extensions import db
 from app.models import LedgerDaily, LedgerEntry, ServicePoint
 from app.registry.common import SHANGHAI, paginate
@@ -22,27 +23,36 @@ def _start_of(day):
 
 
 def records_select(user):
-    """Register records of the points in the user's scope, with their point's name and
-    the record that voids each one (if any): the rows every ledger view lists."""
+    """Register records of every channel in the user's scope, with their point's name
+    (point records) and the record that voids each one (if any): the rows every ledger
+    view lists."""
     voided_by = (
         select(_voids.c.id.cast(db.String))
-        .where(_voids.c.void_of == LedgerEntry.id, _voids.c.point_id == LedgerEntry.point_id)
+        .where(
+            _voids.c.void_of == LedgerEntry.id,
+            # A void counts from the same point, or for field business the same person
+            # (the rule the push and the rollups use).
+            or_(_voids.c.point_id == LedgerEntry.point_id,
+                and_(_voids.c.user_id == LedgerEntry.user_id, _voids.c.channel != "point",
+                     LedgerEntry.channel != "point")),
+        )
         .order_by(_voids.c.seq)
         .limit(1)
         .scalar_subquery()
     )
     return (
         select(
-            LedgerEntry.id, LedgerEntry.seq, LedgerEntry.point_id,
-            ServicePoint.name.label("point_name"), LedgerEntry.county_code, LedgerEntry.user_id,
+            LedgerEntry.id, LedgerEntry.seq, LedgerEntry.channel, LedgerEntry.point_id,
+            ServicePoint.name.label("point_name"), LedgerEntry.village_code,
+            LedgerEntry.visit_id, LedgerEntry.county_code, LedgerEntry.user_id,
             LedgerEntry.kind, LedgerEntry.amount_fen, LedgerEntry.card_masked,
             LedgerEntry.voucher_no, LedgerEntry.note, LedgerEntry.occurred_at,
             LedgerEntry.received_at, func.ST_X(LedgerEntry.location).label("lon"),
             func.ST_Y(LedgerEntry.location).label("lat"), LedgerEntry.void_of,
             voided_by.label("voided_by"), LedgerEntry.flags,
         )
-        .join(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
-        .where(point_scope(user))
+        .outerjoin(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
+        .where(entry_scope(user, LedgerEntry))
     )
 
 
