@@ -27,8 +27,10 @@ TABLES = {
               "point_id", "county_code", "active"),
     "grid_assignments": ("id", "user_id", "village_code", "county_code", "starts_on"),
 }
-# Registry tables a reset empties (CASCADE also empties whatever refers to them).
-RESET_TABLES = ("audit_events", "api_tokens", "devices", "grid_assignments", "users",
+# Tables a reset empties (CASCADE also empties whatever refers to them: the ledger,
+# visits, the per-point rollup; the village and card rollups refer to nothing).
+RESET_TABLES = ("ledger_village_daily", "ledger_village_monthly", "ledger_card_daily",
+                "audit_events", "api_tokens", "devices", "grid_assignments", "users",
                 "terminals", "service_points", "organisations", "regions")
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.auth.tokens import hash_password
-from app.demo import bulk
+from app.demo import bulk, business
 from app.demo.build import DEMO_USERNAMES, DemoBuilder, national_scale, tongliao_scale
 
 demo_cli = AppGroup("demo", help="演示数据 Demo data")
@@ -57,5 +57,7 @@ def load_scale(scale_name: str, echo=print):
         echo(f"  {what:<22}{seconds:6.1f} s{rate}")
 
     bulk.copy_all(built.spools, report)
+    if scale_name == "tongliao":
+        business.load_business(report)
     echo(f"done in {time.perf_counter() - started:.1f} s. 演示账号 Demo accounts: "
          + ", ".join(DEMO_USERNAMES) + " (password: DEMO_PASSWORD)")
