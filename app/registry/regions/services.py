@@ -1,11 +1,11 @@
 """Region queries. Regions are reference data: every signed-in user may browse them."""
-from flask_smorest import abort
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
+from app.core.exceptions import NotFound
+from app.core.paging import paginate
 from app.extensions import db
 from app.models import Region
-from app.registry.common import paginate
 
 # Lists never need village polygons; they can be large.
 LIGHT = (defer(Region.geom),)
@@ -29,13 +29,13 @@ def list_regions(args):
         stmt = stmt.where(or_(by_name, Region.code.startswith(q)) if q.isdigit() else by_name)
     if args.get("level"):
         stmt = stmt.where(Region.level == args["level"])
-    return paginate(stmt, args["limit"], args["offset"], (Region.code,))
+    return paginate(stmt, args, (Region.code,))
 
 
 def region_detail(code: str):
     region = db.session.get(Region, full_code(code)) if code.isdigit() and len(code) <= 12 else None
     if region is None:
-        abort(404, message="无此地区 No region with this code")
+        raise NotFound("无此地区 No region with this code")
     region.parents = _parents(region)
     region.children_count = db.session.scalar(
         select(func.count()).where(Region.parent_code == region.code)
