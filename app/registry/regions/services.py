@@ -1,8 +1,9 @@
 """Region queries. Regions are reference data: every signed-in user may browse them."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import defer
 
-from app.core.exceptions import NotFound
+from app.auth.scope import jurisdiction, within_jurisdiction
+from app.core.exceptions import InvalidField, NotFound
 from app.core.paging import paginate
 from app.extensions import db
 from app.models import Region
@@ -56,3 +57,18 @@ def _parents(region):
         chain.append(parent)
         code = parent.parent_code
     return list(reversed(chain))
+
+
+def check_region(user, prefix, field="region_prefix"):
+    """For rules published to a region (alerts, limits): `prefix` must be a known region
+    inside the user's jurisdiction, else a 422 on `field`."""
+    if not within_jurisdiction(user, prefix):
+        own = jurisdiction(user)
+        raise InvalidField(field, f"只能发布到本辖区 Only within your region ({own or '-'}) and narrower")
+    if prefix and not db.session.scalar(select(exists().where(Region.prefix == prefix))):
+        raise InvalidField(field, f"未知地区 Unknown region: {prefix}")
+
+
+def county_of(prefix):
+    """The county of a region prefix, for the audit row; None above county level."""
+    return prefix[:6] if len(prefix) >= 6 else None
