@@ -6,7 +6,6 @@ A card number is only ever stored and shown as BIN (first 6) + last 4, e.g.
 import re
 
 MASKED_CARD = re.compile(r"^[0-9]{6}\*{3,9}[0-9]{4}$")
-DIGITS = re.compile(r"[0-9]")
 
 
 def is_masked_card(value: str) -> bool:

@@ -7,14 +7,14 @@ shown stays on record; the audit log says it was a withdrawal and why.
 from sqlalchemy import not_, select
 
 from app.audit import record_change, snapshot
-from app.auth.scope import alert_in_force, alert_scope, jurisdiction, within_jurisdiction
+from app.auth.scope import alert_in_force, alert_scope, within_jurisdiction
 from app.core.clock import now_utc
 from app.core.exceptions import Conflict, Forbidden
 from app.core.lookup import get_in_scope
 from app.core.paging import paginate
 from app.extensions import db
 from app.models import RiskAlert
-from app.registry.regions.services import check_region, county_of
+from app.registry.regions.services import county_of, publishing_region
 
 FIELDS = ("title", "body", "region_prefix", "published_by", "published_at", "expires_at")
 
@@ -34,8 +34,7 @@ def get_alert(user, alert_id, lock=False):
 
 
 def publish(user, data):
-    prefix = data.get("region_prefix", jurisdiction(user) or "")
-    check_region(user, prefix)
+    prefix = publishing_region(user, data)
     alert = RiskAlert(
         title=data["title"], body=data["body"], region_prefix=prefix,
         published_by=user.org_id, published_at=data.get("published_at") or now_utc(),

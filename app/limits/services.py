@@ -6,7 +6,7 @@ flags pushed records), so what this API shows is what the ledger is checked agai
 from sqlalchemy import func, or_, select, true
 
 from app.audit import record_change, snapshot
-from app.auth.scope import jurisdiction, within_jurisdiction
+from app.auth.scope import within_jurisdiction
 from app.core.clock import today
 from app.core.exceptions import Conflict, Forbidden, InvalidField
 from app.core.lookup import get_in_scope
@@ -14,7 +14,7 @@ from app.core.paging import paginate
 from app.extensions import db
 from app.models import LimitRule, Organisation
 from app.registry.points.services import get_point
-from app.registry.regions.services import check_region, county_of
+from app.registry.regions.services import county_of, publishing_region
 from app.sync.rules import RuleBook, rules_for_point
 
 FIELDS = ("kind", "region_prefix", "bank_id", "min_fen", "multiple_of_fen",
@@ -53,8 +53,7 @@ def effective(user, args):
 
 
 def create_rule(user, data):
-    prefix = data.pop("region_prefix", jurisdiction(user) or "")
-    check_region(user, prefix)
+    prefix = publishing_region(user, data)
     if data.get("bank_id") is not None:
         bank = db.session.get(Organisation, data["bank_id"])
         if bank is None or not bank.is_bank:

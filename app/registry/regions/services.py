@@ -59,14 +59,19 @@ def _parents(region):
     return list(reversed(chain))
 
 
-def check_region(user, prefix, field="region_prefix"):
-    """For rules published to a region (alerts, limits): `prefix` must be a known region
-    inside the user's jurisdiction, else a 422 on `field`."""
+def publishing_region(user, data, field="region_prefix"):
+    """The region a rule (an alert, a limit) is published for: `data[field]`, by default
+    the user's jurisdiction. It must be a known region inside that jurisdiction, else a
+    422 on `field`. Takes the field out of `data`."""
+    prefix = data.pop(field, None)
+    if prefix is None:
+        prefix = jurisdiction(user) or ""
     if not within_jurisdiction(user, prefix):
         own = jurisdiction(user)
         raise InvalidField(field, f"只能发布到本辖区 Only within your region ({own or '-'}) and narrower")
     if prefix and not db.session.scalar(select(exists().where(Region.prefix == prefix))):
         raise InvalidField(field, f"未知地区 Unknown region: {prefix}")
+    return prefix
 
 
 def county_of(prefix):

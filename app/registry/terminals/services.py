@@ -36,9 +36,7 @@ def add_terminal(user, point_id, data):
 
 
 def update_terminal(user, terminal_id, data):
-    terminal = get_terminal(user, terminal_id, lock=True)
-    if terminal.removed_on is not None:
-        raise Conflict("机具已撤除 This terminal has been removed; register a new one")
+    terminal = _installed_terminal(user, terminal_id)
     before = snapshot(terminal, FIELDS)
     for name, value in data.items():
         setattr(terminal, name, value)
@@ -49,9 +47,7 @@ def update_terminal(user, terminal_id, data):
 
 
 def remove_terminal(user, terminal_id, data):
-    terminal = get_terminal(user, terminal_id, lock=True)
-    if terminal.removed_on is not None:
-        raise Conflict(f"机具已于{terminal.removed_on}撤除 Already removed on {terminal.removed_on}")
+    terminal = _installed_terminal(user, terminal_id)
     before = snapshot(terminal, FIELDS)
     terminal.removed_on = data.get("removed_on") or today()
     if terminal.installed_on and terminal.removed_on < terminal.installed_on:
@@ -59,6 +55,15 @@ def remove_terminal(user, terminal_id, data):
     record_change(user, "remove", "terminal", terminal.id, before, snapshot(terminal, FIELDS),
                   terminal.county_code, data.get("reason"))
     db.session.commit()
+    return terminal
+
+
+def _installed_terminal(user, terminal_id):
+    """The terminal, locked for a change; a removed one stays as history (409)."""
+    terminal = get_terminal(user, terminal_id, lock=True)
+    if terminal.removed_on is not None:
+        raise Conflict(f"机具已于{terminal.removed_on}撤除 This terminal was removed on "
+                       f"{terminal.removed_on}; register a new one")
     return terminal
 
 
