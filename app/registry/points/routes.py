@@ -58,7 +58,7 @@ class SuspendPoint(MethodView):
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, PointSchema)
     def post(self, data, point_id):
-        """暂停 Suspend an active point (reason required)."""
+        """暂停 Suspend an active point (reason required)"""
         return services.suspend_point(current_user(), point_id, data["reason"])
 
 
@@ -68,7 +68,7 @@ class ClosePoint(MethodView):
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, PointSchema)
     def post(self, data, point_id):
-        """撤销 Close a point (reason required)."""
+        """撤销 Close a point (reason required)"""
         return services.close_point(current_user(), point_id, data["reason"])
 
 
@@ -78,7 +78,7 @@ class ReopenPoint(MethodView):
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, PointSchema)
     def post(self, data, point_id):
-        """恢复 Reopen a suspended or closed point (reason required)."""
+        """恢复 Reopen a suspended or closed point (reason required)"""
         return services.reopen_point(current_user(), point_id, data["reason"])
 
 
