@@ -2,8 +2,10 @@
 import pytest
 from sqlalchemy import select
 
+from app.core.exceptions import Conflict, NotFound
 from app.extensions import db
-from app.models import AuditEvent, ServicePoint
+from app.models import AuditEvent, ServicePoint, User
+from app.registry.points import services as point_services
 
 URL = "/api/v1/service-points"
 
@@ -227,3 +229,17 @@ def test_a_refused_change_leaves_no_audit_row(client, world, login, ctx):
     client.post(f"{URL}/{world.points['a1']}", json={}, headers=login("sup_a"))
     client.patch(f"{URL}/{world.points['a1']}", json={"village_code": "999999999999"}, headers=login("sup_a"))
     assert db.session.scalar(select(AuditEvent).limit(1)) is None
+
+
+def test_services_run_without_a_request_and_raise_domain_errors(world, ctx):
+    """A service takes the acting user as an argument, so a command or a job can call it."""
+    sup_a, grid_a = db.session.get(User, world.users["sup_a"]), db.session.get(User, world.users["grid_a"])
+    a1, b1 = world.points["a1"], world.points["b1"]
+    assert point_services.get_point(sup_a, a1).shown_keeper_phone == "13904751234"
+    assert point_services.get_point(grid_a, a1).shown_keeper_phone == "139****1234"
+    with pytest.raises(NotFound):
+        point_services.get_point(sup_a, b1)
+    closed = point_services.close_point(sup_a, a1, "撤点")
+    assert closed.status == "closed" and closed.closed_on is not None
+    with pytest.raises(Conflict, match="A closed point cannot be suspended"):
+        point_services.suspend_point(sup_a, a1, "暂停")
