@@ -5,9 +5,9 @@
 // After a failed request the automatic triggers wait (10 s doubling to 5 min); the button
 // and `online` do not.
 import * as api from './api.js';
-import { applyTo, currentLang, setLang, t } from './i18n.js';
+import { currentLang, errorKey, setLang, t } from './i18n.js';
 import { buildVoid, shanghaiDay } from './ledger.js';
-import { freshPosition, initRegister, locate, prefill } from './register.js';
+import { freshPosition, initRegister, locate, offerLocation, prefill, say } from './register.js';
 import {
   askPersistentStorage, checkForUpdate, registerServiceWorker, requestBackgroundSync,
 } from './shell.js';
@@ -22,8 +22,9 @@ const VIEWS = ['register', 'today', 'outbox'];
 const app = { session: null, persisted: null, syncing: false, again: false, retryTimer: null, deviceId: null };
 
 async function boot() {
-  applyTo(document);
+  setLang(currentLang()); // draws every data-i18n text in the chosen language
   document.getElementById('lang').addEventListener('click', () => {
+    say(document.getElementById('save-status'), null); // a confirmation in the old language
     setLang(currentLang() === 'zh' ? 'en' : 'zh');
     refresh();
   });
@@ -36,14 +37,16 @@ async function boot() {
     showView('signin');
     return;
   }
-  openApp();
+  openApp({ signedInNow: false });
   store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {});
 }
 
-/** Signed in (or signed in before, and the token may have expired): the register works. */
-function openApp() {
+/** Signed in (or signed in before, and the token may have expired): the register works.
+ *  Location is offered only now, never on the sign-in screen. */
+function openApp({ signedInNow }) {
   showView(currentView());
   refresh();
+  offerLocation({ signedInNow });
   askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
   triggerSync({ force: true });
 }
@@ -86,14 +89,17 @@ async function onSignIn(e) {
   const form = e.target;
   const error = document.getElementById('signin-error');
   const button = form.querySelector('button[type=submit]');
-  error.textContent = '';
+  say(error, null);
+  // Checked here, so an empty field is named in her language without a round trip.
+  if (!form.username.value.trim()) { say(error, 'signin_need_username'); form.username.focus(); return; }
+  if (!form.password.value) { say(error, 'signin_need_password'); form.password.focus(); return; }
   button.disabled = true;
   button.textContent = t('signing_in');
   try {
     const token = await api.login(form.username.value.trim(), form.password.value, app.deviceId);
     const user = await api.me(token.token);
     if (user.role !== 'keeper' || !user.point_id) {
-      error.textContent = t('signin_not_keeper');
+      say(error, 'signin_not_keeper');
       return;
     }
     const previous = await store.getSetting('session');
@@ -103,9 +109,12 @@ async function onSignIn(e) {
     form.password.value = '';
     document.getElementById('signin-reauth').hidden = true;
     location.hash = 'register';
-    openApp();
+    openApp({ signedInNow: true });
   } catch (err) {
-    error.textContent = err.offline ? t('signin_offline') : err.message;
+    // On the sign-in request any 401 means the name or password is wrong.
+    if (err.offline) say(error, 'signin_offline');
+    else if (err.status === 401 && err.code !== 'device_revoked') say(error, 'api_bad_credentials');
+    else say(error, errorKey(err));
   } finally {
     button.disabled = false;
     button.textContent = t('signin');
