@@ -149,13 +149,13 @@ async function onLocationAnswer(e) {
   const button = e.target.closest('[data-action]');
   if (!button) return;
   document.getElementById('gps-ask').hidden = true;
-  await store.setSetting('gps_asked', true);
   if (button.dataset.action === 'gps-allow') {
     locationAllowed = true;
-    locate(); // the browser's own question follows her tap
+    locate(); // the browser's own question follows her tap (before any await: the gesture counts)
   } else {
     say(document.getElementById('gps'), 'gps_denied');
   }
+  await store.setSetting('gps_asked', true);
 }
 
 /** Ask for a fix in the background; saving never waits for it. */
