@@ -709,3 +709,42 @@ def test_one_language_at_a_time_flags_in_words_and_voids_traced(app, world, chro
     page.wait_for_selector("#signin-error:has-text('Wrong username or password')")
     assert_one_language(page, "en")
     context.close()
+
+
+def test_amounts_as_written_and_a_pasted_card_number_kept_as_bin_and_last_four(app, world, phone):
+    page = phone.new_page()
+    sign_in(page, "keeper_a", factories.PASSWORD)
+    for written, fen in [("１００", 10000), ("500元", 50000), ("1,000", 100000), ("1000.00", 100000),
+                         ("￥88.5", 8850), ("12,345.50", 1234550)]:
+        log_record(page, "cash_remittance", amount=written, voucher="400101")
+        assert local_entries(page)[-1]["data"]["amount_fen"] == fen, written
+    for ambiguous in ["1,00", "5O0", "1.234"]:
+        page.fill("input[name=amount]", ambiguous)
+        page.click("#entry-form button[type=submit]")
+        assert page.inner_text("[data-error=amount]") == "金额格式不对，可以写 500、88.50、1,000 或 500元"
+    assert len(local_entries(page)) == 6
+
+    # A whole card number pasted into the first box: BIN and last four kept, the rest dropped
+    # before it ever becomes an input's value, and she is told so.
+    page.click("fieldset.kinds label:has(input[value=withdrawal])")
+    page.fill("input[name=amount]", "300")
+    page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.setData('text', '6228 4800 1234 5678');
+        const input = document.querySelector('input[name=bin]');
+        input.focus();
+        input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }""")
+    assert (page.input_value("input[name=bin]"), page.input_value("input[name=last4]")) == ("622848", "5678")
+    assert page.inner_text("#card-note") == "已只保留卡号前 6 位和后 4 位，中间的数字没有保存。"
+    assert page.evaluate("document.activeElement.name") == "voucher_no"
+    page.fill("input[name=voucher_no]", "400102")
+    page.click("#entry-form button[type=submit]")
+    page.wait_for_selector("#save-status.ok")
+    assert local_entries(page)[-1]["data"]["card_masked"] == "622848******5678"
+    kept = page.evaluate(f"""async () => {{
+        const store = await import('{STORE}');
+        const values = [...document.querySelectorAll('input')].map((i) => i.value);
+        return JSON.stringify([await store.entriesSince(0), values, document.body.innerHTML, {{ ...localStorage }}]);
+    }}""")
+    assert "001234" not in kept and "4800 1234" not in kept  # the middle digits, in no form
