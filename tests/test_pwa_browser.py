@@ -686,11 +686,11 @@ def test_one_language_at_a_time_flags_in_words_and_voids_traced(app, world, chro
 
     page.click("#lang")
     assert page.evaluate("document.documentElement.lang") == "en"
-    assert "Sync failed: Cannot reach the server." in page.inner_text("#sync-status")
+    page.wait_for_selector("#sync-status:has-text('Sync failed: Cannot reach the server.')")
     assert page.locator("#view-outbox .storage-warning").inner_text().startswith("2 records are only on this phone")
     assert_one_language(page, "en")
     page.click("#tabs a[data-view=today]")
-    assert flagged.locator(".flags li").first.inner_text().startswith("Amount is not a multiple of 10 yuan.")
+    flagged.locator(".flags li:has-text('Amount is not a multiple of 10 yuan.')").wait_for()
     assert_one_language(page, "en")
     page.click("#tabs a[data-view=register]")
     page.click("#entry-form button[type=submit]")  # empty: errors in English
