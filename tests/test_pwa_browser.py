@@ -249,6 +249,12 @@ def test_entry_rules_card_guard_and_language(app, world, phone):
     assert "中间的数字没有保存" in page.inner_text("#card-note")
     page.fill("input[name=last4]", "12345")
     assert page.input_value("input[name=last4]") == "2345"
+    page.fill("input[name=bin]", "")
+    page.fill("input[name=last4]", "")
+    page.click("input[name=bin]")
+    page.keyboard.type("6228480012345678")  # typed on, digit by digit
+    assert (page.input_value("input[name=bin]"), page.input_value("input[name=last4]")) == ("622848", "5678")
+    assert page.input_value("input[name=voucher_no]") == ""
     # ...and one in the note blocks saving.
     page.fill("input[name=amount]", "300")
     page.fill("input[name=bin]", "622848")

@@ -44,12 +44,14 @@ function guardCardPart(input) {
   input.addEventListener('paste', (e) => {
     const text = (e.clipboardData && e.clipboardData.getData('text')) || '';
     e.preventDefault(); // the pasted text never becomes the input's value (nor its undo history)
-    placeCardDigits(input, text.replace(/\D/g, ''));
+    placeCardDigits(input, text.replace(/\D/g, ''), { pasted: true });
   });
   input.addEventListener('input', () => placeCardDigits(input, input.value.replace(/\D/g, '')));
 }
 
-function placeCardDigits(input, digits) {
+/** Typed digits run on from the BIN box into the last-four box, where the last four typed
+ *  stay; a paste fills both boxes at once and moves on to the voucher. */
+function placeCardDigits(input, digits, { pasted = false } = {}) {
   let dropped = false;
   if (input.name === 'bin') {
     form.bin.value = digits.slice(0, 6);
@@ -60,13 +62,12 @@ function placeCardDigits(input, digits) {
     }
     if (digits.length >= 6 && form.last4.value.length < 4) form.last4.focus();
   } else {
+    if (pasted && digits.length >= 10) form.bin.value = digits.slice(0, 6); // a whole number
     form.last4.value = digits.slice(-4);
-    dropped = digits.length > 4;
+    dropped = digits.length > (pasted && digits.length >= 10 ? 10 : 4);
   }
-  if (dropped) {
-    form.voucher_no.focus(); // both boxes are full: on to the next field
-    say(document.getElementById('card-note'), 'card_split');
-  }
+  if (dropped) say(document.getElementById('card-note'), 'card_split');
+  if (pasted && form.bin.value.length === 6 && form.last4.value.length === 4) form.voucher_no.focus();
   showErrors({});
 }
 
