@@ -41,12 +41,11 @@ export function initRegister({ getContext, onSaved }) {
  * the middle digits are never written to an input, storage or a log.
  */
 function guardCardPart(input) {
-  input.addEventListener('paste', (e) => {
-    const text = (e.clipboardData && e.clipboardData.getData('text')) || '';
-    e.preventDefault(); // the pasted text never becomes the input's value (nor its undo history)
-    placeCardDigits(input, text.replace(/\D/g, ''), { pasted: true });
+  // Pasting is allowed (refusing it is hostile, and browsers flag it): the pasted text is
+  // replaced in the same input event, and setting the value clears the box's undo history.
+  input.addEventListener('input', (e) => {
+    placeCardDigits(input, input.value.replace(/\D/g, ''), { pasted: e.inputType === 'insertFromPaste' });
   });
-  input.addEventListener('input', () => placeCardDigits(input, input.value.replace(/\D/g, '')));
 }
 
 /** Typed digits run on from the BIN box into the last-four box, where the last four typed
