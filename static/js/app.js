@@ -43,9 +43,9 @@ async function boot() {
 
 /** Signed in (or signed in before, and the token may have expired): the register works.
  *  Location is offered only now, never on the sign-in screen. */
-function openApp({ signedInNow }) {
+async function openApp({ signedInNow }) {
+  await refresh(); // drawn before it shows: nothing moves under her thumb as it fills in
   showView(currentView());
-  refresh();
   offerLocation({ signedInNow });
   askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
   triggerSync({ force: true });
