@@ -28,7 +28,7 @@ async function boot() {
     setLang(currentLang() === 'zh' ? 'en' : 'zh');
     refresh();
   });
-  registerServiceWorker();
+  afterPaint(registerServiceWorker);
   app.deviceId = await store.deviceId();
   app.session = (await store.getSetting('session')) || null;
   initRegister({ getContext: () => ({ session: app.session }), onSaved: afterSave });
@@ -38,7 +38,13 @@ async function boot() {
     return;
   }
   openApp({ signedInNow: false });
-  store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {});
+  afterPaint(() => store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {}));
+}
+
+/** Run `fn` once the screen she is waiting for has been painted: start-up chores (the first
+ *  sync, the service worker, pruning) then never hold up the first screen on a slow phone. */
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
 /** Signed in (or signed in before, and the token may have expired): the register works.
@@ -47,8 +53,10 @@ async function openApp({ signedInNow }) {
   await refresh(); // drawn before it shows: nothing moves under her thumb as it fills in
   showView(currentView());
   offerLocation({ signedInNow });
-  askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
-  triggerSync({ force: true });
+  afterPaint(() => {
+    askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
+    triggerSync({ force: true });
+  });
 }
 
 function currentView() {
@@ -59,8 +67,7 @@ function currentView() {
 function wire() {
   window.addEventListener('hashchange', () => {
     if (!app.session) return;
-    showView(currentView());
-    refresh();
+    refresh().then(() => showView(currentView())); // its lists are drawn before it shows
   });
   window.addEventListener('online', () => triggerSync({ force: true }));
   // Back in the foreground (she switched apps or woke the phone): try at once.
@@ -223,8 +230,25 @@ function scheduleRetry(status) {
   app.retryTimer = setTimeout(() => triggerSync(), wait);
 }
 
+/** Redraw from local state. Calls that come while a redraw runs (start-up brings several:
+ *  the sync's start and end, its broadcasts, the storage answer) share one more redraw
+ *  after it, so a cheap phone lays the page out once, not five times. */
+let drawing = null;
+let drawAgain = false;
+function refresh() {
+  if (drawing) { drawAgain = true; return drawing; }
+  drawing = (async () => {
+    try {
+      do { drawAgain = false; await draw(); } while (drawAgain);
+    } finally {
+      drawing = null;
+    }
+  })();
+  return drawing;
+}
+
 /** Gather the snapshot the views draw. */
-async function refresh() {
+async function draw() {
   if (!app.session) return;
   const now = Date.now();
   const userId = app.session.user.id;
@@ -238,6 +262,7 @@ async function refresh() {
     store.getSetting('sync_status'),
   ]);
   render({
+    view: currentView(),
     now,
     session: app.session,
     deviceId: app.deviceId,

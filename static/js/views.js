@@ -20,14 +20,15 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** snapshot: {session, pull, outbox, today, waiting, refused, syncStatus, syncing, persisted, now} */
+/** snapshot: {view, session, pull, outbox, today, waiting, refused, syncStatus, syncing,
+ *  persisted, now}. Lists are drawn only for the view on screen (a tab change redraws):
+ *  laying out hidden lists is work a cheap phone feels. */
 export function render(s) {
   renderHeader(s);
   renderBanners(s);
-  renderAlerts(s);
-  renderTotals(s);
-  renderToday(s);
-  renderOutbox(s);
+  if (s.view === 'register') renderAlerts(s);
+  if (s.view === 'today') { renderTotals(s); renderToday(s); }
+  if (s.view === 'outbox') renderOutbox(s);
 }
 
 function renderHeader(s) {
