@@ -193,7 +193,7 @@ async function reenter(id) {
 }
 
 function afterSave() {
-  refresh();
+  draw(); // at once, not after a redraw in flight: the count she glances at must be current
   requestBackgroundSync();
   triggerSync();
 }

@@ -21,12 +21,12 @@ function el(tag, attrs = {}, ...children) {
 }
 
 /** snapshot: {view, session, pull, outbox, today, waiting, refused, syncStatus, syncing,
- *  persisted, now}. Lists are drawn only for the view on screen (a tab change redraws):
- *  laying out hidden lists is work a cheap phone feels. */
+ *  persisted, now}. Record lists are drawn only for the view on screen (a tab change
+ *  redraws): laying out hidden lists is work a cheap phone feels. */
 export function render(s) {
   renderHeader(s);
   renderBanners(s);
-  if (s.view === 'register') renderAlerts(s);
+  renderAlerts(s);
   if (s.view === 'today') { renderTotals(s); renderToday(s); }
   if (s.view === 'outbox') renderOutbox(s);
 }
