@@ -192,10 +192,11 @@ async function reenter(id) {
   refresh();
 }
 
+/** Resolves once the counts are redrawn with the new record (the register says 已保存 only then). */
 function afterSave() {
-  draw(); // at once, not after a redraw in flight: the count she glances at must be current
   requestBackgroundSync();
   triggerSync();
+  return refresh();
 }
 
 /** Run a sync unless the last one failed recently (then wait for the retry timer);

@@ -8,7 +8,8 @@ const GPS_MAX_AGE_MS = 10 * 60 * 1000; // an older fix is not "where this happen
 let position = null; // {lon, lat, at}
 let form;
 
-/** Wire the form. getContext() -> {session}; onSaved(entry) runs after the commit.
+/** Wire the form. getContext() -> {session}; onSaved(entry) runs after the commit and
+ *  resolves when the screen shows it.
  *  No location is asked here: the sign-in screen shares this page (see offerLocation). */
 export function initRegister({ getContext, onSaved }) {
   form = document.getElementById('entry-form');
@@ -239,17 +240,18 @@ async function save({ session }, onSaved) {
   } finally {
     button.disabled = false;
   }
+  for (const name of ['amount', 'bin', 'last4', 'voucher_no', 'note']) form[name].value = '';
+  // The banner's count includes this record before the confirmation shows.
+  await Promise.resolve(onSaved(entry)).catch(() => { /* saved all the same */ });
   const shown = MONEY_KINDS.has(entry.data.kind) ? ` ${formatFen(entry.data.amount_fen)} ${t('yuan')}` : '';
   status.className = 'save-status ok';
   status.textContent = `✓ ${t('saved')} · ${t(`kind_${entry.data.kind}`)}${shown}`;
-  for (const name of ['amount', 'bin', 'last4', 'voucher_no', 'note']) form[name].value = '';
   say(document.getElementById('card-note'), null);
   // Ready for the next customer: the form from the top, focus on the type she starts with
   // (a radio, so the keyboard closes and the whole form shows).
   form.querySelector('input[name=kind]:checked').focus({ preventScroll: true });
   window.scrollTo(0, 0);
   locate();
-  onSaved(entry);
 }
 
 function focusFirstError() {
