@@ -751,3 +751,44 @@ def test_amounts_as_written_and_a_pasted_card_number_kept_as_bin_and_last_four(a
         return JSON.stringify([await store.entriesSince(0), values, document.body.innerHTML, {{ ...localStorage }}]);
     }}""")
     assert "001234" not in kept and "4800 1234" not in kept  # the middle digits, in no form
+
+
+def test_store_upgrade_keeps_queued_records_and_counts_them_in_one_read(app, world, phone):
+    """A phone in the field holds the first version of the local store, with records still
+    queued: the upgrade gives each state its owner, and the outbox counts them from the
+    states alone."""
+    page = phone.new_page()
+    page.goto("/manifest.webmanifest")  # same origin, and no app code opens the store
+    page.evaluate("""() => new Promise((resolve, reject) => {
+        const open = indexedDB.open('zhunong-register', 1);
+        open.onupgradeneeded = () => {
+          const db = open.result;
+          db.createObjectStore('settings');
+          db.createObjectStore('entries', { keyPath: 'id' }).createIndex('saved_at', 'saved_at');
+          db.createObjectStore('states', { keyPath: 'id' }).createIndex('state', 'state');
+        };
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['entries', 'states'], 'readwrite');
+          const rows = [['q1', 7, 'queued', 1000], ['q2', 7, 'queued', 2000], ['r1', 7, 'rejected', 3000],
+                        ['o1', 8, 'queued', 500]];
+          for (const [id, user, state, at] of rows) {
+            tx.objectStore('entries').add({ id, user_id: user, saved_at: at, data: { kind: 'withdrawal' } });
+            tx.objectStore('states').add({ id, state, since: at });
+          }
+          tx.oncomplete = () => { db.close(); resolve(); };
+          tx.onerror = () => reject(tx.error);
+        };
+        open.onerror = () => reject(open.error);
+    })""")
+    page.goto("/")
+    page.wait_for_selector("#view-signin:not([hidden])")
+    result = page.evaluate(f"""async () => {{
+        const store = await import('{STORE}');
+        const db = await store.db();
+        return {{ version: db.version, summary: await store.outboxSummary(7),
+                  owners: (await db.getAll('states')).map((s) => [s.id, s.user_id]) }};
+    }}""")
+    assert result["version"] == 2
+    assert result["summary"] == {"waiting": 2, "oldest": 1000, "refused": 1}
+    assert sorted(result["owners"]) == [["o1", 8], ["q1", 7], ["q2", 7], ["r1", 7]]
