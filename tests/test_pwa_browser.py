@@ -644,6 +644,13 @@ def test_one_language_at_a_time_flags_in_words_and_voids_traced(app, world, chro
     warning = page.locator("#view-register .storage-warning")
     warning.wait_for(state="visible")
     assert warning.inner_text().startswith("2 条记录只在这部手机上")
+    page.fill("input[name=amount]", "1,00")
+    page.fill("input[name=last4]", "12")
+    page.click("#entry-form button[type=submit]")  # the form's own errors, in Chinese
+    page.wait_for_selector("[data-error=amount]:has-text('金额格式不对')")
+    assert_one_language(page, "zh")
+    page.fill("input[name=amount]", "")
+    page.fill("input[name=last4]", "")
 
     ids = page.evaluate(
         f"""async ([userId, pointId]) => {{
