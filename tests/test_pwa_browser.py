@@ -481,12 +481,20 @@ def test_ten_records_with_save_always_in_reach(app, world, chromium, gunicorn_se
     inside the viewport, above the tab bar and uncovered, and it is tapped where it stands
     (a touch at its centre, no scrolling by the test); half of them with a simulated
     on-screen keyboard (the viewport as tall as the space above it). After each save the
-    focus is on the type she starts with and the form is back at the top."""
+    focus is on the type she starts with and the form is back at its top (a long risk
+    alert above it stays a scroll away)."""
+    with app.app_context():
+        db.session.execute(text(
+            "insert into risk_alerts (title, body, region_prefix) values"
+            " ('警惕冒充客服退款诈骗', '有人自称客服要求转账“退款”，请提醒村民先打银行电话核实。', '1505')"
+        ))
+        db.session.commit()
+        db.session.remove()
     context = new_phone(chromium, gunicorn_server.url)
     page = context.new_page()
     page.set_viewport_size(viewport)
     sign_in(page, "keeper_a", factories.PASSWORD)
-    page.wait_for_selector("#point-name:has-text('前进村')")
+    page.wait_for_selector("#alerts:not([hidden]) li:has-text('警惕冒充客服退款诈骗')")
     records = [
         ("withdrawal", "500", "622848", "1234", "100101"),
         ("balance_inquiry", None, "622848", "1234", ""),
@@ -524,7 +532,13 @@ def test_ten_records_with_save_always_in_reach(app, world, chromium, gunicorn_se
         page.wait_for_function(f"document.getElementById('save-status').textContent.includes('已保存')"
                                f" && document.getElementById('save-status').className.includes('ok')")
         assert page.evaluate("document.activeElement.matches('input[name=kind]:checked')")
-        assert page.evaluate("window.scrollY") == 0
+        kinds = page.evaluate("""() => {
+            const k = document.querySelector('fieldset.kinds').getBoundingClientRect();
+            return { top: k.top, bottom: k.bottom,
+                     header: document.querySelector('header.bar').getBoundingClientRect().bottom,
+                     bar: document.querySelector('.save-bar').getBoundingClientRect().top };
+        }""")  # the form from its top: every type in sight, under the header
+        assert kinds["header"] - 1 <= kinds["top"] and kinds["bottom"] <= kinds["bar"], kinds
         if with_keyboard:
             page.set_viewport_size(viewport)
             page.wait_for_function("!document.body.classList.contains('keyboard')")

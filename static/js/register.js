@@ -247,10 +247,11 @@ async function save({ session }, onSaved) {
   status.className = 'save-status ok';
   status.textContent = `✓ ${t('saved')} · ${t(`kind_${entry.data.kind}`)}${shown}`;
   say(document.getElementById('card-note'), null);
-  // Ready for the next customer: the form from the top, focus on the type she starts with
-  // (a radio, so the keyboard closes and the whole form shows).
+  // Ready for the next customer: the form from its top (the banners and alerts above stay a
+  // scroll away, so a long alert never pushes the fields down record after record), focus
+  // on the type she starts with (a radio, so the keyboard closes).
   form.querySelector('input[name=kind]:checked').focus({ preventScroll: true });
-  window.scrollTo(0, 0);
+  form.scrollIntoView({ block: 'start' });
   locate();
 }
 
