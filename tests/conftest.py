@@ -20,7 +20,7 @@ from app import create_app
 from app.config import DEFAULT_DATABASE_URL, TestConfig
 from app.extensions import db
 from tests import factories
-from tests.sync_support import load_pboc_rules
+from tests.sync_support import load_pboc_rules, seeded_rules
 
 # Fixtures for the browser tests (Chromium, a gunicorn that can be stopped, a phone).
 pytest_plugins = ["tests.browser"]
@@ -66,6 +66,7 @@ def app(database_url):
                 "and tablename not in ('alembic_version', 'spatial_ref_sys')"
             )
         ).scalars().all()
+        app.config["TEST_SEEDED_LIMIT_RULES"] = seeded_rules()
         db.session.remove()
     app.config["TEST_TRUNCATE_TABLES"] = tables
     return app

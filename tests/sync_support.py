@@ -1,11 +1,10 @@
 """Helpers for the sync tests: well-formed records, pushing them, and checking that the
 rollups equal a recount of the ledger."""
-import importlib.util
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlalchemy import text
+from flask import current_app
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import LimitRule
@@ -13,13 +12,21 @@ from app.models import LimitRule
 PUSH = "/api/v1/sync/push"
 
 
+# The columns of a seeded rule that say what it is (not its id or insertion time).
+RULE_COLUMNS = ("kind", "region_prefix", "bank_id", "min_fen", "multiple_of_fen",
+                "per_card_daily_fen", "valid_from", "valid_to", "source")
+
+
+def seeded_rules():
+    """The limit rules in the database as the migrations left it (read once per session,
+    before any test truncates them)."""
+    columns = [getattr(LimitRule, name) for name in RULE_COLUMNS]
+    return [dict(row) for row in db.session.execute(select(*columns).order_by(LimitRule.id)).mappings()]
+
+
 def load_pboc_rules():
-    """Insert the limit rules migration 0002 seeds."""
-    path = Path(__file__).resolve().parent.parent / "migrations/versions/0002_ledger.py"
-    spec = importlib.util.spec_from_file_location("migration_0002", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    db.session.add_all(LimitRule(**row) for row in module.PBOC_LIMIT_RULES)
+    """Insert again the PBoC limit rules the migrations seed."""
+    db.session.add_all(LimitRule(**row) for row in current_app.config["TEST_SEEDED_LIMIT_RULES"])
     db.session.commit()
 
 

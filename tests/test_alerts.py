@@ -24,20 +24,17 @@ def titles(client, headers, query=""):
     return sorted(item["title"] for item in resp.get_json()["items"])
 
 
-def audit_events(app, entity="risk_alert"):
-    with app.app_context():
-        rows = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.entity == entity).order_by(AuditEvent.id)
-        ).all()
-        db.session.remove()
-    return rows
+def audit_events(entity="risk_alert"):
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == entity).order_by(AuditEvent.id)
+    ).all()
 
 
-def test_regulator_publishes_for_her_region_by_default(client, world, login, app):
+def test_regulator_publishes_for_her_region_by_default(client, world, login, ctx):
     alert = publish(client, login("regulator"))
     assert alert["region_prefix"] == "1505" and alert["active"] is True
     assert alert["published_by"] == world.orgs["regulator"] and alert["expires_at"] is None
-    [event] = audit_events(app)
+    [event] = audit_events()
     assert (event.action, event.entity_id, event.actor_id) == (
         "publish", str(alert["id"]), world.users["regulator"])
     assert event.before is None and event.after["region_prefix"] == "1505"
@@ -83,7 +80,7 @@ def test_bad_input_names_the_field(client, world, login):
         assert field in body["error"]["fields"], (override, body)
 
 
-def test_each_role_sees_the_alerts_for_its_area(client, world, login, app):
+def test_each_role_sees_the_alerts_for_its_area(client, world, login, ctx):
     reg, admin = login("regulator"), login("admin")
     publish(client, reg, title="科尔沁区", region_prefix="150502")
     publish(client, reg, title="科左中旗", region_prefix="150521")
@@ -91,12 +88,10 @@ def test_each_role_sees_the_alerts_for_its_area(client, world, login, app):
     publish(client, admin, title="沈阳", region_prefix="2101")
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     publish(client, admin, title="明日", published_at=later)
-    with app.app_context():
-        db.session.add(RiskAlert(title="已过期", body="旧", region_prefix="",
-                                 published_at=datetime.now(UTC) - timedelta(days=9),
-                                 expires_at=datetime.now(UTC) - timedelta(days=1)))
-        db.session.commit()
-        db.session.remove()
+    db.session.add(RiskAlert(title="已过期", body="旧", region_prefix="",
+                             published_at=datetime.now(UTC) - timedelta(days=9),
+                             expires_at=datetime.now(UTC) - timedelta(days=1)))
+    db.session.commit()
     assert titles(client, login("keeper_a")) == ["全国", "科尔沁区"]
     assert titles(client, login("keeper_b")) == ["全国", "科左中旗"]
     assert titles(client, login("grid_a")) == ["全国", "科尔沁区"]
@@ -122,7 +117,7 @@ def test_one_alert_outside_the_area_answers_404(client, world, login):
     assert client.get(f"{ALERTS}/2147483648", headers=login("admin")).status_code == 404
 
 
-def test_withdraw_ends_the_alert_now_and_is_audited(client, world, login, app):
+def test_withdraw_ends_the_alert_now_and_is_audited(client, world, login, ctx):
     reg = login("regulator")
     alert = publish(client, reg, region_prefix="150502")
     url = f"{ALERTS}/{alert['id']}/withdraw"
@@ -134,7 +129,7 @@ def test_withdraw_ends_the_alert_now_and_is_audited(client, world, login, app):
     assert titles(client, reg, "?active=false") == [alert["title"]]
     again = client.post(url, json={}, headers=reg)
     assert again.status_code == 409
-    publish_event, withdraw_event = audit_events(app)
+    publish_event, withdraw_event = audit_events()
     assert withdraw_event.action == "withdraw" and withdraw_event.reason == "内容有误 wrong number"
     assert withdraw_event.before["expires_at"] is None and withdraw_event.after["expires_at"]
     assert withdraw_event.county_code == "150502"

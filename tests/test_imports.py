@@ -238,13 +238,12 @@ def test_api_supervisor_imports_into_her_bank_subtree(client, world, login, ctx)
     assert event.actor_id == world.users["sup_a"] and event.after["count"] == 3
 
 
-def test_api_other_banks_are_404_and_other_roles_403(client, world, login):
+def test_api_other_banks_are_422_as_for_one_point_and_other_roles_403(client, world, login):
     data = csv_bytes(GOOD_ROWS[0])
-    assert upload(client, login("sup_a"), data, bank_id=world.orgs["bank_b"]).status_code == 404
-    assert upload(client, login("sup_a"), data,
-                  bank_id=world.orgs["regulator"]).status_code == 404
-    assert upload(client, login("sup_b"), data,
-                  bank_id=world.orgs["outlet_a"]).status_code == 404
+    for username, bank in (("sup_a", "bank_b"), ("sup_a", "regulator"), ("sup_b", "outlet_a")):
+        resp = upload(client, login(username), data, bank_id=world.orgs[bank])
+        assert resp.status_code == 422, (username, bank)
+        assert list(resp.get_json()["error"]["fields"]) == ["bank_id"]
     for username in ("keeper_a", "grid_a", "field_a", "regulator"):
         assert upload(client, login(username), data,
                       bank_id=world.orgs["bank_a"]).status_code == 403, username

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from app.core.clock import today
 from app.extensions import db
 from app.models import AuditEvent, LimitRule
-from app.registry.common import today
 from tests.sync_support import load_pboc_rules
 
 LIMITS = "/api/v1/limits"
@@ -60,7 +60,7 @@ def test_any_signed_in_user_lists_rules_with_filters(client, world, login, rules
     assert client.get(f"{LIMITS}?region=15050", headers=keeper).status_code == 422
 
 
-def test_regulator_adds_a_rule_for_her_region_and_it_wins_there(client, world, login, app, rules):
+def test_regulator_adds_a_rule_for_her_region_and_it_wins_there(client, world, login, rules, ctx):
     rule = create(client, login("regulator"), region_prefix="150502", min_fen=1000,
                   multiple_of_fen=1000, per_card_daily_fen=150000, source="通辽分行 2025年1号")
     assert rule["valid_from"] == str(today()) and rule["valid_to"] is None
@@ -71,12 +71,10 @@ def test_regulator_adds_a_rule_for_her_region_and_it_wins_there(client, world, l
     assert b1["withdrawal"]["per_card_daily_fen"] == 200000 and b1["withdrawal"]["region_prefix"] == ""
     old = effective(client, login("keeper_a"), world.points["a1"], on="2013-01-01")
     assert old["withdrawal"]["per_card_daily_fen"] == 100000 and "cash_remittance" not in old
-    with app.app_context():
-        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "limit_rule")).all()
-        assert (event.action, event.entity_id, event.actor_id) == (
-            "create", str(rule["id"]), world.users["regulator"])
-        assert event.after["per_card_daily_fen"] == 150000 and event.county_code == "150502"
-        db.session.remove()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "limit_rule")).all()
+    assert (event.action, event.entity_id, event.actor_id) == (
+        "create", str(rule["id"]), world.users["regulator"])
+    assert event.after["per_card_daily_fen"] == 150000 and event.county_code == "150502"
 
 
 def test_a_bank_rule_applies_only_to_that_bank_points(client, world, login, rules):
@@ -137,7 +135,7 @@ def test_only_regulators_and_admins_add_rules_and_only_in_their_region(client, w
     assert create(client, reg)["region_prefix"] == "1505"  # her region by default
 
 
-def test_ending_a_rule_sets_valid_to_once_and_is_audited(client, world, login, app, rules):
+def test_ending_a_rule_sets_valid_to_once_and_is_audited(client, world, login, rules, ctx):
     reg = login("regulator")
     rule = create(client, reg, region_prefix="150502", per_card_daily_fen=150000,
                   valid_from="2024-01-01")
@@ -154,14 +152,12 @@ def test_ending_a_rule_sets_valid_to_once_and_is_audited(client, world, login, a
     assert a1["withdrawal"]["per_card_daily_fen"] == 200000  # the national rule again
     assert effective(client, login("keeper_a"), world.points["a1"], on="2024-02-01")[
         "withdrawal"]["id"] == rule["id"]
-    with app.app_context():
-        ends = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "end").order_by(AuditEvent.id)
-        ).all()
-        assert [(e.before["valid_to"], e.after["valid_to"]) for e in ends] == [
-            (None, "2024-06-30"), ("2024-06-30", "2024-03-31")]
-        assert ends[0].reason == "新规替代"
-        db.session.remove()
+    ends = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "end").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.before["valid_to"], e.after["valid_to"]) for e in ends] == [
+        (None, "2024-06-30"), ("2024-06-30", "2024-03-31")]
+    assert ends[0].reason == "新规替代"
 
 
 def test_a_regulator_ends_only_her_region_rules(client, world, login, rules):

@@ -26,7 +26,7 @@ def test_assign_a_free_village(client, world, login):
     assert resp.get_json()["county_code"] == "150502" and resp.get_json()["starts_on"]
 
 
-def test_a_village_with_a_grid_worker_is_409_unless_replaced(client, app, world, login):
+def test_a_village_with_a_grid_worker_is_409_unless_replaced(client, world, login, ctx):
     headers = login("admin")
     client.post("/api/v1/users", json={"username": "grid_a2", "display_name": "网格员乙", "role": "grid_worker",
                                        "org_id": world.orgs["branch_a"]}, headers=headers)
@@ -38,10 +38,9 @@ def test_a_village_with_a_grid_worker_is_409_unless_replaced(client, app, world,
     assert resp.status_code == 201, resp.get_json()
     old = client.get(f"{URL}/{world.assignments['grid_a']}", headers=headers).get_json()
     assert old["ends_on"] == "2025-06-01"
-    with app.app_context():
-        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity == "grid_assignment")
-                                     .order_by(AuditEvent.id)).all()
-        assert actions == ["end", "assign"]
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity == "grid_assignment")
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["end", "assign"]
 
 
 def test_another_banks_assignment_cannot_be_replaced(client, world, login):

@@ -35,16 +35,15 @@ def test_another_banks_organisation_is_404(client, world, login):
     assert client.get(f"{URL}/{world.orgs['regulator']}", headers=login("sup_a")).status_code == 404
 
 
-def test_admin_creates_a_branch_under_a_head_office(client, app, world, login):
+def test_admin_creates_a_branch_under_a_head_office(client, world, login, ctx):
     body = {"name": "邮储银行科尔沁支行", "kind": "bank_branch", "parent_id": world.orgs["bank_b"],
             "region_code": "150502000000"}
     resp = client.post(URL, json=body, headers=login("admin"))
     assert resp.status_code == 201, resp.get_json()
     created = resp.get_json()
     assert created["path"] == f"/{world.orgs['bank_b']}/{created['id']}/" and created["depth"] == 2
-    with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "organisation")).one()
-        assert event.action == "create" and event.county_code == "150502"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "organisation")).one()
+    assert event.action == "create" and event.county_code == "150502"
 
 
 @pytest.mark.parametrize("body, field", [
@@ -66,9 +65,8 @@ def test_only_admins_write_banks(client, world, login):
     assert client.patch(f"{URL}/{world.orgs['bank_a']}", json={"name": "x"}, headers=login("sup_a")).status_code == 403
 
 
-def test_admin_renames_with_history(client, app, world, login):
+def test_admin_renames_with_history(client, world, login, ctx):
     resp = client.patch(f"{URL}/{world.orgs['bank_a']}", json={"short_name": "通辽农商行"}, headers=login("admin"))
     assert resp.status_code == 200 and resp.get_json()["short_name"] == "通辽农商行"
-    with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "organisation")).one()
-        assert event.before["short_name"] is None and event.after["short_name"] == "通辽农商行"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "organisation")).one()
+    assert event.before["short_name"] is None and event.after["short_name"] == "通辽农商行"

@@ -2,8 +2,10 @@
 import pytest
 from sqlalchemy import select
 
+from app.core.exceptions import Conflict, NotFound
 from app.extensions import db
-from app.models import AuditEvent, ServicePoint
+from app.models import AuditEvent, ServicePoint, User
+from app.registry.points import services as point_services
 
 URL = "/api/v1/service-points"
 
@@ -112,20 +114,19 @@ def test_phone_is_masked_for_those_who_do_not_own_the_point(client, world, login
         assert client.get(f"{URL}/{a1}", headers=login(who)).get_json()["keeper_phone"] == "139****1234"
 
 
-def test_supervisor_creates_a_point_in_her_subtree_with_an_audit_row(client, app, world, login):
+def test_supervisor_creates_a_point_in_her_subtree_with_an_audit_row(client, world, login, ctx):
     body = new_point(bank_id=world.orgs["branch_b"])
     resp = client.post(URL, json=body, headers=login("sup_b"))
     assert resp.status_code == 201, resp.get_json()
     point = resp.get_json()
     assert point["county_code"] == "150521" and point["status"] == "active"
     assert point["village_name"] == "团结村" and point["bank_name"] == "邮储银行科左中旗支行"
-    with app.app_context():
-        stored = db.session.get(ServicePoint, point["id"])
-        assert stored.bank_path.endswith(f"/{world.orgs['branch_b']}/")
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(point["id"]))).one()
-        assert (event.action, event.entity, event.actor_id) == ("create", "service_point", world.users["sup_b"])
-        assert event.before is None and event.after["name"] == body["name"]
-        assert event.scope.startswith("org:")
+    stored = db.session.get(ServicePoint, point["id"])
+    assert stored.bank_path.endswith(f"/{world.orgs['branch_b']}/")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(point["id"]))).one()
+    assert (event.action, event.entity, event.actor_id) == ("create", "service_point", world.users["sup_b"])
+    assert event.before is None and event.after["name"] == body["name"]
+    assert event.scope.startswith("org:")
 
 
 def test_a_point_for_another_banks_subtree_is_refused(client, world, login):
@@ -224,8 +225,21 @@ def test_keepers_cannot_write_the_registry(client, world, login):
     assert client.post(URL, json=new_point(bank_id=world.orgs["branch_a"]), headers=headers).status_code == 403
 
 
-def test_a_refused_change_leaves_no_audit_row(client, app, world, login):
+def test_a_refused_change_leaves_no_audit_row(client, world, login, ctx):
     client.post(f"{URL}/{world.points['a1']}", json={}, headers=login("sup_a"))
     client.patch(f"{URL}/{world.points['a1']}", json={"village_code": "999999999999"}, headers=login("sup_a"))
-    with app.app_context():
-        assert db.session.scalar(select(AuditEvent).limit(1)) is None
+    assert db.session.scalar(select(AuditEvent).limit(1)) is None
+
+
+def test_services_run_without_a_request_and_raise_domain_errors(world, ctx):
+    """A service takes the acting user as an argument, so a command or a job can call it."""
+    sup_a, grid_a = db.session.get(User, world.users["sup_a"]), db.session.get(User, world.users["grid_a"])
+    a1, b1 = world.points["a1"], world.points["b1"]
+    assert point_services.get_point(sup_a, a1).shown_keeper_phone == "13904751234"
+    assert point_services.get_point(grid_a, a1).shown_keeper_phone == "139****1234"
+    with pytest.raises(NotFound):
+        point_services.get_point(sup_a, b1)
+    closed = point_services.close_point(sup_a, a1, "撤点")
+    assert closed.status == "closed" and closed.closed_on is not None
+    with pytest.raises(Conflict, match="A closed point cannot be suspended"):
+        point_services.suspend_point(sup_a, a1, "暂停")

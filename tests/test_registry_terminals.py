@@ -7,7 +7,7 @@ TERMINAL = {"merchant_code": "102150570110009", "terminal_code": "15050009", "se
             "installed_on": "2024-05-01"}
 
 
-def test_list_add_change_and_remove(client, app, world, login):
+def test_list_add_change_and_remove(client, world, login, ctx):
     a1, headers = world.points["a1"], login("sup_a")
     listed = client.get(f"/api/v1/service-points/{a1}/terminals", headers=headers).get_json()
     assert [t["terminal_code"] for t in listed] == ["15050001"]
@@ -26,9 +26,8 @@ def test_list_add_change_and_remove(client, app, world, login):
     history = client.get(f"/api/v1/service-points/{a1}/history", headers=headers).get_json()
     assert [(e["entity"], e["action"]) for e in history["items"]] == [
         ("terminal", "create"), ("terminal", "update"), ("terminal", "remove")]
-    with app.app_context():
-        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        assert events[-1].reason == "更换" and events[-1].county_code == "150502"
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert events[-1].reason == "更换" and events[-1].county_code == "150502"
 
 
 def test_the_same_active_codes_twice_is_409(client, world, login):

@@ -31,7 +31,7 @@ def test_phones_masked_for_non_owners(client, world, login):
     assert {u["phone"] for u in listed} == {"139****0001", "139****0002"}
 
 
-def test_supervisor_adds_a_keeper_who_can_sign_in(client, app, world, login):
+def test_supervisor_adds_a_keeper_who_can_sign_in(client, world, login, ctx):
     body = {"username": "keeper_a2", "display_name": "赵秀芬", "role": "keeper", "point_id": world.points["a2"],
             "phone": "13904750003", "password": "a-long-password"}
     resp = client.post(URL, json=body, headers=login("sup_a"))
@@ -40,12 +40,11 @@ def test_supervisor_adds_a_keeper_who_can_sign_in(client, app, world, login):
     assert "password" not in created and "password_hash" not in created and created["can_sign_in"]
     assert created["county_code"] == "150502"
     assert login("keeper_a2", password="a-long-password")
-    with app.app_context():
-        stored = db.session.get(User, created["id"])
-        assert stored.password_hash.startswith("pbkdf2:")
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "user")).one()
-        assert "password" not in str(event.after) or event.after.get("can_sign_in") is True
-        assert "a-long-password" not in str(event.after)
+    stored = db.session.get(User, created["id"])
+    assert stored.password_hash.startswith("pbkdf2:")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "user")).one()
+    assert "password" not in str(event.after) or event.after.get("can_sign_in") is True
+    assert "a-long-password" not in str(event.after)
 
 
 @pytest.mark.parametrize("body, status, field", [
@@ -99,7 +98,7 @@ def test_supervisor_cannot_change_a_supervisor_or_other_banks_users(client, worl
     assert client.patch(f"{URL}/{world.users['keeper_b']}", json={"display_name": "x"}, headers=headers).status_code == 404
 
 
-def test_devices_listed_and_revoked_by_the_supervisor(client, app, world, login):
+def test_devices_listed_and_revoked_by_the_supervisor(client, world, login, ctx):
     keeper_headers = login("keeper_a", device_id="phone-of-keeper-a")
     keeper = world.users["keeper_a"]
     devices = client.get(f"{URL}/{keeper}/devices", headers=login("sup_a")).get_json()
@@ -112,6 +111,5 @@ def test_devices_listed_and_revoked_by_the_supervisor(client, app, world, login)
     assert resp.status_code == 200 and resp.get_json()["revoked_at"]
     assert client.get("/api/v1/auth/me", headers=keeper_headers).status_code == 401
     assert client.post(f"/api/v1/devices/{device}/revoke", json={}, headers=login("sup_a")).status_code == 409
-    with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "device")).one()
-        assert event.action == "revoke" and event.reason == "手机丢失"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "device")).one()
+    assert event.action == "revoke" and event.reason == "手机丢失"

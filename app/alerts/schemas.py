@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.registry.common import PageArgsSchema, Text, page_schema
+from app.core.fields import Text, Timestamp
+from app.core.paging import PageArgsSchema, page_schema
 
 # A region's significant prefix: province 2, city 4, county 6, township 9, village 12
 # digits; empty is national.
@@ -68,8 +69,8 @@ class RiskAlertSchema(Schema):
     body = fields.String()
     region_prefix = fields.String()
     published_by = fields.Integer(allow_none=True, metadata={"description": "publishing organisation"})
-    published_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
+    published_at = Timestamp()
+    expires_at = Timestamp(allow_none=True)
     active = InForceNow(dump_only=True)
 
 

@@ -38,12 +38,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
-from app.alerts.services import visible as alert_visible
-from app.auth.scope import assigned_villages, field_villages, point_scope, village_scope
+from app.auth.scope import (
+    alert_scope,
+    assigned_villages,
+    field_villages,
+    point_scope,
+    village_scope,
+)
+from app.core.clock import SHANGHAI
 from app.extensions import db
 from app.models import Region, RiskAlert, ServicePoint
 from app.models.field import VILLAGE_SOURCES
-from app.registry.common import SHANGHAI
 from app.sync import records as rec
 from app.sync.rules import CLOCK_SKEW, OLD_RECORD, RuleBook, amount_flags, rules_for
 
@@ -591,7 +596,7 @@ def pull(user, cursor, limit):
         ).where(point_scope(user), ServicePoint.village_code.in_(codes)).order_by(ServicePoint.id)
     ).all() if codes else []
     alerts = db.session.scalars(
-        select(RiskAlert).where(alert_visible(user, now))
+        select(RiskAlert).where(alert_scope(user, now))
         .order_by(RiskAlert.published_at.desc()).limit(50)
     ).all()
     return {

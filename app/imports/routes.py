@@ -1,10 +1,12 @@
 """POST /api/v1/imports/service-points: a bank's registry from a file."""
+from flask import current_app
+from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.auth import tokens
+from app.auth.tokens import current_user, login_required
 from app.imports import services
 from app.imports.schemas import ImportRequestSchema, ImportResultSchema
 
@@ -32,17 +34,19 @@ blp = UploadBlueprint("imports", __name__, url_prefix="/api/v1/imports",
                       description="导入 Imports of service points (CSV, GeoJSON, GeoPackage)")
 
 
-@blp.route("/service-points", methods=["POST"])
-@tokens.login_required("imports.run")
-@blp.arguments(ImportRequestSchema, location="form_and_files")
-@blp.response(201, ImportResultSchema)
-@blp.alt_response(404, description="No such bank in your scope")
-@blp.alt_response(413, description="File too large")
-def import_service_points(form):
-    """Import service points from a file, all rows or none.
+@blp.route("/service-points")
+class ServicePointImports(MethodView):
+    @login_required("imports.run")
+    @blp.arguments(ImportRequestSchema, location="form_and_files")
+    @blp.response(201, ImportResultSchema)
+    @blp.alt_response(413, description="File too large")
+    def post(self, form):
+        """Import service points from a file, all rows or none.
 
-    Every row is validated first; if any is bad the answer is 422 with one entry per
-    bad line or feature ("line 7": ["village_code: 未知村 Unknown village ..."]) and
-    nothing is imported.
-    """
-    return services.import_upload(tokens.current_user(), form, form["file"])
+        Every row is validated first; if any is bad the answer is 422 with one entry per
+        bad line or feature ("line 7": ["village_code: 未知村 Unknown village ..."]) and
+        nothing is imported. A bank outside your scope is a 422 on bank_id, as when
+        registering one point.
+        """
+        return services.import_upload(current_user(), form, form["file"],
+                                      max_rows=current_app.config.get("IMPORT_MAX_ROWS", services.MAX_ROWS))

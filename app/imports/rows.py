@@ -11,12 +11,12 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.core import clock
+from app.core.fields import Phone, Text, VillageCode
 from app.models.ledger import BUSINESS_KINDS
 from app.models.points import POINT_STATUSES
+from app.registry.points.schemas import CHINA_LAT, CHINA_LON
 
-PHONE_RE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
-CHINA_LON = (73.0, 135.0)
-CHINA_LAT = (18.0, 54.0)
 SERVICE_NAMES = {
     "取款": "withdrawal", "小额取款": "withdrawal", "余额查询": "balance_inquiry",
     "查询": "balance_inquiry", "转账": "transfer", "转账汇款": "transfer",
@@ -27,16 +27,6 @@ STATUS_NAMES = {"正常": "active", "营业": "active", "暂停": "suspended", "
                 "撤销": "closed", "停业": "closed"}
 STRING_FIELDS = ("name", "shop_name", "licence_no", "keeper_name", "keeper_phone", "address",
                  "village_code", "merchant_code", "terminal_code")
-
-
-def _no_nul(value):
-    if "\x00" in value:
-        raise ValidationError("不能包含空字符 Must not contain NUL characters")
-
-
-def Text(max_length, required=False):
-    return fields.String(required=required,
-                         validate=[validate.Length(min=1, max=max_length), _no_nul])
 
 
 def Coordinate(low, high, word):
@@ -87,7 +77,7 @@ class LenientDate(fields.Field):
                 parsed = date(*map(int, match.groups()))
             except ValueError:
                 raise ValidationError("日期无效 Not a valid date") from None
-        if parsed > date.today():
+        if parsed > clock.today():
             raise ValidationError("开办日期不能在未来 Must not be in the future")
         return parsed
 
@@ -96,15 +86,13 @@ class ServicePointRowSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = Text(200, required=True)
-    shop_name = Text(200, required=True)
-    licence_no = Text(40)
-    keeper_name = Text(100, required=True)
-    keeper_phone = fields.String(validate=validate.Regexp(
-        PHONE_RE, error="电话号码格式错误 Not a valid phone number"))
-    address = Text(300)
-    village_code = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9]{12}$", error="村代码为12位数字 Village code is 12 digits"))
+    name = Text(200, min_length=1, required=True)
+    shop_name = Text(200, min_length=1, required=True)
+    licence_no = Text(40, min_length=1)
+    keeper_name = Text(100, min_length=1, required=True)
+    keeper_phone = Phone()
+    address = Text(300, min_length=1)
+    village_code = VillageCode(required=True)
     lon = Coordinate(*CHINA_LON, "经度")
     lat = Coordinate(*CHINA_LAT, "纬度")
     services = Services(required=True)

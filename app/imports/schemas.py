@@ -3,9 +3,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
+from app.core.fields import Id
 from app.imports.coords import CRS_NAMES
 from app.imports.readers import FORMATS
-from app.registry.common import Id
 
 
 def _is_upload(value):

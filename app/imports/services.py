@@ -6,14 +6,15 @@ feature number. Only a file without a single bad row is inserted, in one transac
 with one audit event, so a file is never half-imported.
 """
 from dataclasses import dataclass
-from datetime import date
 
-from flask import current_app
-from flask_smorest import abort
 from marshmallow import ValidationError
 from sqlalchemy import insert, select, tuple_
 
 from app.audit import record_change
+from app.auth.scope import bank_for_write
+from app.core import geo
+from app.core.clock import today
+from app.core.exceptions import InvalidField, InvalidFields, TooLarge
 from app.extensions import db
 from app.imports import readers
 from app.imports.coords import to_wgs84
@@ -23,6 +24,7 @@ from app.models import Organisation, Region, ServicePoint, Terminal
 REQUIRED_CSV_COLUMNS = ("name", "shop_name", "keeper_name", "village_code", "lon", "lat",
                         "services")
 MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000  # per file through the API (config: IMPORT_MAX_ROWS)
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,12 @@ class ImportTooLarge(readers.ImportFileError):
 
 
 def find_bank(bank_id: int, user) -> Organisation | None:
-    """The bank the points will belong to, if the importing user may manage it: an
-    admin any bank, a supervisor her own bank's subtree. `user` None is the command line."""
+    """The bank the points will belong to, if the importing user may register points for
+    it (app.auth.scope.bank_for_write). `user` None is the command line: any bank."""
     org = db.session.get(Organisation, bank_id)
     if org is None or not org.is_bank:
         return None
-    if user is None or user.role == "admin":
-        return org
-    if user.role == "supervisor" and user.org and org.path.startswith(user.org.path):
+    if user is None or bank_for_write(user, org):
         return org
     return None
 
@@ -151,17 +151,17 @@ def check_against_registry(rows, unit) -> list[RowError]:
 
 def insert_points(rows, bank, actor, source) -> dict:
     """Insert every row and one audit event in one transaction, then commit."""
-    today = date.today()
+    day = today()
     values = [
         dict(
             bank_id=bank.id, bank_path=bank.path, name=row["name"], shop_name=row["shop_name"],
             licence_no=row.get("licence_no"), keeper_name=row["keeper_name"],
             keeper_phone=row.get("keeper_phone"), address=row.get("address"),
             village_code=row["village_code"], county_code=row["village_code"][:6],
-            location=f"SRID=4326;POINT({row['lon']!r} {row['lat']!r})",
-            services=row["services"], status=row["status"], status_since=today,
+            location=geo.ewkt(row["lon"], row["lat"]),
+            services=row["services"], status=row["status"], status_since=day,
             status_reason="导入时状态 Status as imported" if row["status"] != "active" else None,
-            opened_on=row.get("opened_on"), closed_on=today if row["status"] == "closed" else None,
+            opened_on=row.get("opened_on"), closed_on=day if row["status"] == "closed" else None,
             signage=row["signage"],
         )
         for _, row in rows
@@ -172,7 +172,7 @@ def insert_points(rows, bank, actor, source) -> dict:
     terminals = [
         dict(point_id=pid, county_code=row["village_code"][:6], merchant_code=row["merchant_code"],
              terminal_code=row["terminal_code"], kind="pos", installed_on=row.get("opened_on"),
-             removed_on=today if row["status"] == "closed" else None)
+             removed_on=day if row["status"] == "closed" else None)
         for pid, (_, row) in zip(ids, rows) if row.get("merchant_code")
     ]
     if terminals:
@@ -188,28 +188,26 @@ def insert_points(rows, bank, actor, source) -> dict:
                 point_ids=ids, audit_event_id=event.id, **source)
 
 
-def import_upload(user, form, upload) -> dict:
-    """The API's import: scope the bank, read the upload, answer 404/413/422 on failure."""
+def import_upload(user, form, upload, max_rows=MAX_ROWS) -> dict:
+    """The API's import: scope the bank as registering a point does (422 on bank_id),
+    read the upload, answer 413/422 on failure."""
     bank = find_bank(form["bank_id"], user)
     if bank is None:
-        abort(404, message="银行不存在或不在您的范围内 No such bank in your scope")
+        raise InvalidField("bank_id", "无此银行或不在您的管辖范围 No such bank in your scope")
     file_name = upload.filename or "upload"
     fmt = form.get("format") or readers.detect_format(file_name)
     if fmt is None:
-        abort(422, messages={"format": ["请指明格式 Give format: csv, geojson or gpkg"]})
+        raise InvalidField("format", "请指明格式 Give format: csv, geojson or gpkg")
     try:
         return import_service_points(
-            upload.read(MAX_BYTES + 1), file_name, fmt, form["crs"], bank, user,
-            max_rows=current_app.config.get("IMPORT_MAX_ROWS", 50_000))
+            upload.read(MAX_BYTES + 1), file_name, fmt, form["crs"], bank, user, max_rows=max_rows)
     except ImportTooLarge as exc:
-        abort(413, message=str(exc))
+        raise TooLarge(str(exc)) from None
     except readers.ImportFileError as exc:
-        abort(422, messages={"file": [str(exc)]})
+        raise InvalidField("file", str(exc)) from None
     except ImportRejected as exc:
-        db.session.rollback()
         fields = {}
         for error in exc.errors:
             fields.setdefault(f"{error.unit} {error.number}", []).append(f"{error.field}: {error.reason}")
-        abort(422, messages=fields, code="import_rejected",
-              message=f"{len(fields)} 行有误，未导入任何数据 {len(fields)} bad rows; "
-                      "nothing from this file was imported")
+        raise InvalidFields(fields, f"{len(fields)} 行有误，未导入任何数据 {len(fields)} bad rows; "
+                                    "nothing from this file was imported", code="import_rejected") from None

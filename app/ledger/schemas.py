@@ -1,9 +1,9 @@
 """Query arguments and pages of the ledger views."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.fields import Id, Timestamp
+from app.core.paging import PageArgsSchema, page_schema
 from app.models.ledger import LEDGER_KINDS
-from app.registry.common import Id, PageArgsSchema, page_schema
-
 
 
 class _PageArgs(PageArgsSchema):
@@ -37,8 +37,8 @@ class LedgerRecordSchema(Schema):
     card_masked = fields.String(allow_none=True, metadata={"description": "BIN + last 4 only"})
     voucher_no = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
-    occurred_at = fields.DateTime()
-    received_at = fields.DateTime()
+    occurred_at = Timestamp()
+    received_at = Timestamp()
     lon = fields.Float(allow_none=True)
     lat = fields.Float(allow_none=True)
     void_of = fields.String(allow_none=True)

@@ -1,25 +1,22 @@
 """Scoped queries on the ledger and its daily rollup.
 
-Scope comes from the signed-in user through app.auth.scope (entry_scope for records of
+Scope comes from the acting user through app.auth.scope (entry_scope for records of
 every channel, point_scope for the per-point rollup), joined on the
 record's point: a supervisor sees her bank's points, a regulator her region's, an
 admin everything. Filters only narrow that scope, never widen it.
 """
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, literal_column, or_, select
 
 from app.auth.scope import entry_scope, point_scope
+from app.core import geo
+from app.core.clock import day_start
+from app.core.paging import paginate
 from app.extensions import db
 from app.models import LedgerDaily, LedgerEntry, ServicePoint
-from app.registry.common import SHANGHAI, paginate
 
 _voids = LedgerEntry.__table__.alias("voids")
-
-
-def _start_of(day):
-    """Start of a business day (Asia/Shanghai) as an aware instant."""
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
 def records_select(user):
@@ -47,8 +44,8 @@ def records_select(user):
             LedgerEntry.visit_id, LedgerEntry.county_code, LedgerEntry.user_id,
             LedgerEntry.kind, LedgerEntry.amount_fen, LedgerEntry.card_masked,
             LedgerEntry.voucher_no, LedgerEntry.note, LedgerEntry.occurred_at,
-            LedgerEntry.received_at, func.ST_X(LedgerEntry.location).label("lon"),
-            func.ST_Y(LedgerEntry.location).label("lat"), LedgerEntry.void_of,
+            LedgerEntry.received_at, geo.lon_column(LedgerEntry.location),
+            geo.lat_column(LedgerEntry.location), LedgerEntry.void_of,
             voided_by.label("voided_by"), LedgerEntry.flags,
         )
         .outerjoin(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
@@ -69,12 +66,12 @@ def list_entries(user, args):
     if "kind" in args:
         query = query.where(LedgerEntry.kind == args["kind"])
     if args.get("date_from"):
-        query = query.where(LedgerEntry.occurred_at >= _start_of(args["date_from"]))
+        query = query.where(LedgerEntry.occurred_at >= day_start(args["date_from"]))
     if args.get("date_to"):
         query = query.where(
-            LedgerEntry.occurred_at < _start_of(args["date_to"] + timedelta(days=1))
+            LedgerEntry.occurred_at < day_start(args["date_to"] + timedelta(days=1))
         )
-    return paginate(query, args["limit"], args["offset"], (LedgerEntry.seq.desc(),), rows=True)
+    return paginate(query, args, (LedgerEntry.seq.desc(),), rows=True)
 
 
 def list_daily(user, args):
@@ -96,5 +93,5 @@ def list_daily(user, args):
     if args.get("date_to"):
         query = query.where(LedgerDaily.day <= args["date_to"])
     order = (LedgerDaily.day.desc(), LedgerDaily.point_id, LedgerDaily.kind)
-    return paginate(query, args["limit"], args["offset"], order, rows=True)
+    return paginate(query, args, order, rows=True)
 

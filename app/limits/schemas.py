@@ -4,8 +4,10 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.alerts.schemas import REGION_PREFIX
+from app.core.clock import today
+from app.core.fields import Id, Text, Timestamp
+from app.core.paging import PageArgsSchema, page_schema
 from app.models.ledger import BUSINESS_KINDS
-from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, page_schema, today
 
 MAX_FEN = 10**12  # 10 billion yuan: far above any rule, far below BIGINT
 AMOUNTS = ("min_fen", "multiple_of_fen", "per_card_daily_fen")
@@ -86,7 +88,7 @@ class LimitRuleSchema(Schema):
     valid_from = fields.Date()
     valid_to = fields.Date(allow_none=True)
     source = fields.String(allow_none=True)
-    created_at = UtcDateTime()
+    created_at = Timestamp()
 
 
 class EffectiveLimitsSchema(Schema):

@@ -5,12 +5,16 @@ flags pushed records), so what this API shows is what the ledger is checked agai
 """
 from sqlalchemy import func, or_, select, true
 
-from app.alerts.services import check_region, county_of, jurisdiction
 from app.audit import record_change, snapshot
+from app.auth.scope import within_jurisdiction
+from app.core.clock import today
+from app.core.exceptions import Conflict, Forbidden, InvalidField
+from app.core.lookup import get_in_scope
+from app.core.paging import paginate
 from app.extensions import db
 from app.models import LimitRule, Organisation
-from app.registry.common import conflict, forbid, get_in_scope, paginate, reject, today
 from app.registry.points.services import get_point
+from app.registry.regions.services import county_of, publishing_region
 from app.sync.rules import RuleBook, rules_for_point
 
 FIELDS = ("kind", "region_prefix", "bank_id", "min_fen", "multiple_of_fen",
@@ -37,7 +41,7 @@ def list_rules(args):
     # Per kind, broadest first, as the rules stack: national, region, bank; newest first.
     order = (LimitRule.kind, func.length(LimitRule.region_prefix),
              LimitRule.bank_id.nulls_first(), LimitRule.valid_from.desc(), LimitRule.id.desc())
-    return paginate(stmt, args["limit"], args["offset"], order)
+    return paginate(stmt, args, order)
 
 
 def effective(user, args):
@@ -49,12 +53,11 @@ def effective(user, args):
 
 
 def create_rule(user, data):
-    prefix = data.pop("region_prefix", jurisdiction(user) or "")
-    check_region(user, prefix)
+    prefix = publishing_region(user, data)
     if data.get("bank_id") is not None:
         bank = db.session.get(Organisation, data["bank_id"])
         if bank is None or not bank.is_bank:
-            reject("bank_id", "不是银行机构 Not a bank organisation")
+            raise InvalidField("bank_id", "不是银行机构 Not a bank organisation")
     rule = LimitRule(region_prefix=prefix, **data)
     db.session.add(rule)
     db.session.flush()
@@ -67,14 +70,13 @@ def end_rule(user, rule_id, data):
     """Set a rule's last day. It may be brought forward, never pushed back or reopened:
     a later end is a new rule."""
     rule = get_in_scope(LimitRule, rule_id, true(), lock=True)
-    own = jurisdiction(user)
-    if own is None or not rule.region_prefix.startswith(own):
-        forbid("只能结束本辖区的限额规则 You may end only rules of your region")
+    if not within_jurisdiction(user, rule.region_prefix):
+        raise Forbidden("只能结束本辖区的限额规则 You may end only rules of your region")
     valid_to = data.get("valid_to") or today()
     if rule.valid_to is not None and rule.valid_to <= valid_to:
-        conflict(f"该规则已于{rule.valid_to}结束 This rule already ends on {rule.valid_to}")
+        raise Conflict(f"该规则已于{rule.valid_to}结束 This rule already ends on {rule.valid_to}")
     if valid_to < rule.valid_from:
-        reject("valid_to", f"早于开始日期{rule.valid_from} Before the rule's start {rule.valid_from}")
+        raise InvalidField("valid_to", f"早于开始日期{rule.valid_from} Before the rule's start {rule.valid_from}")
     before = snapshot(rule, FIELDS)
     rule.valid_to = valid_to
     record_change(user, "end", "limit_rule", rule.id, before, snapshot(rule, FIELDS),

@@ -17,10 +17,6 @@ LEVELS = ("province", "city", "county", "township", "village")
 PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 
-def significant_prefix(code: str, level: str) -> str:
-    return code[: PREFIX_LENGTH[level]]
-
-
 def RegionCode():  # noqa: N802  (a column type, named like one)
     """A division code column. Codes are digits, so the "C" collation sorts them right;
     every column holding one uses it, so joins between them can use their indexes and

@@ -14,9 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from app.core.clock import SHANGHAI
 from app.models.ledger import CHANNELS, LEDGER_KINDS
 from app.privacy import is_masked_card, looks_like_full_card
-from app.registry.common import SHANGHAI
 
 RECORD_TYPE = "ledger_entry"
 MAX_AMOUNT_FEN = 10**11  # 10 亿元: far above any real counter transaction, well inside bigint

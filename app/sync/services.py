@@ -32,13 +32,11 @@ from flask import current_app
 from flask_smorest import abort
 from sqlalchemy import func, select, text
 
-from app.alerts.services import covers as alert_covers
-from app.alerts.services import in_force as alert_in_force
-from app.auth.scope import may
+from app.auth.scope import alert_covers, alert_in_force, may
+from app.core.clock import SHANGHAI
 from app.extensions import db
 from app.field import sync as field_sync
 from app.models import Device, RiskAlert, ServicePoint
-from app.registry.common import SHANGHAI
 from app.sync import records as rec
 from app.sync.rules import RuleBook, amount_flags, context_flags, rules_for_point
 

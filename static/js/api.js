@@ -1,11 +1,17 @@
 // Calls to the server's JSON API. Every failure becomes an ApiError so callers can tell
-// "the server said no" (status >= 400, with its message) from "no server" (status 0).
+// "the server said no" (status >= 400, with its code) from "no server" (status 0).
+//
+// The error's message is the API's stable machine code (error.code of the JSON error
+// shape, or "offline"), not the server's sentence: the page says it in the keeper's
+// language (i18n.errorText), and a failed sync keeps only the code.
 
 export class ApiError extends Error {
-  constructor(status, message, body = null) {
-    super(message);
+  constructor(status, code, body = null) {
+    super(code);
     this.status = status; // 0 = network down or server unreachable
+    this.code = code;
     this.body = body;
+    this.fields = (body && body.error && body.error.fields) || null;
   }
   get offline() { return this.status === 0; }
 }
@@ -26,13 +32,14 @@ async function call(method, path, { token, json } = {}) {
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
-    throw new ApiError(0, '无法连接服务器 Server unreachable');
+    throw new ApiError(0, 'offline');
   }
   let body = null;
   try { body = await response.json(); } catch { /* an empty or non-JSON body */ }
   if (!response.ok) {
-    const message = (body && body.error && body.error.message) || `HTTP ${response.status}`;
-    throw new ApiError(response.status, message, body);
+    // A proxy's HTML error page has no code: "error" is translated as "server not available".
+    const code = (body && body.error && body.error.code) || 'error';
+    throw new ApiError(response.status, code, body);
   }
   return body;
 }

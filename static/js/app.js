@@ -5,9 +5,9 @@
 // After a failed request the automatic triggers wait (10 s doubling to 5 min); the button
 // and `online` do not.
 import * as api from './api.js';
-import { applyTo, currentLang, setLang, t } from './i18n.js';
+import { currentLang, errorKey, setLang, t } from './i18n.js';
 import { buildVoid, shanghaiDay } from './ledger.js';
-import { freshPosition, initRegister, locate, prefill } from './register.js';
+import { freshPosition, initRegister, locate, offerLocation, prefill, say } from './register.js';
 import {
   askPersistentStorage, checkForUpdate, registerServiceWorker, requestBackgroundSync,
 } from './shell.js';
@@ -22,12 +22,13 @@ const VIEWS = ['register', 'today', 'outbox'];
 const app = { session: null, persisted: null, syncing: false, again: false, retryTimer: null, deviceId: null };
 
 async function boot() {
-  applyTo(document);
+  setLang(currentLang()); // draws every data-i18n text in the chosen language
   document.getElementById('lang').addEventListener('click', () => {
+    say(document.getElementById('save-status'), null); // a confirmation in the old language
     setLang(currentLang() === 'zh' ? 'en' : 'zh');
     refresh();
   });
-  registerServiceWorker();
+  afterPaint(registerServiceWorker);
   app.deviceId = await store.deviceId();
   app.session = (await store.getSetting('session')) || null;
   initRegister({ getContext: () => ({ session: app.session }), onSaved: afterSave });
@@ -36,16 +37,26 @@ async function boot() {
     showView('signin');
     return;
   }
-  openApp();
-  store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {});
+  openApp({ signedInNow: false });
+  afterPaint(() => store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {}));
 }
 
-/** Signed in (or signed in before, and the token may have expired): the register works. */
-function openApp() {
+/** Run `fn` once the screen she is waiting for has been painted: start-up chores (the first
+ *  sync, the service worker, pruning) then never hold up the first screen on a slow phone. */
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
+/** Signed in (or signed in before, and the token may have expired): the register works.
+ *  Location is offered only now, never on the sign-in screen. */
+async function openApp({ signedInNow }) {
+  await refresh(); // drawn before it shows: nothing moves under her thumb as it fills in
   showView(currentView());
-  refresh();
-  askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
-  triggerSync({ force: true });
+  offerLocation({ signedInNow });
+  afterPaint(() => {
+    askPersistentStorage().then((granted) => { app.persisted = granted; refresh(); });
+    triggerSync({ force: true });
+  });
 }
 
 function currentView() {
@@ -56,8 +67,7 @@ function currentView() {
 function wire() {
   window.addEventListener('hashchange', () => {
     if (!app.session) return;
-    showView(currentView());
-    refresh();
+    refresh().then(() => showView(currentView())); // its lists are drawn before it shows
   });
   window.addEventListener('online', () => triggerSync({ force: true }));
   // Back in the foreground (she switched apps or woke the phone): try at once.
@@ -86,14 +96,17 @@ async function onSignIn(e) {
   const form = e.target;
   const error = document.getElementById('signin-error');
   const button = form.querySelector('button[type=submit]');
-  error.textContent = '';
+  say(error, null);
+  // Checked here, so an empty field is named in her language without a round trip.
+  if (!form.username.value.trim()) { say(error, 'signin_need_username'); form.username.focus(); return; }
+  if (!form.password.value) { say(error, 'signin_need_password'); form.password.focus(); return; }
   button.disabled = true;
   button.textContent = t('signing_in');
   try {
     const token = await api.login(form.username.value.trim(), form.password.value, app.deviceId);
     const user = await api.me(token.token);
     if (user.role !== 'keeper' || !user.point_id) {
-      error.textContent = t('signin_not_keeper');
+      say(error, 'signin_not_keeper');
       return;
     }
     const previous = await store.getSetting('session');
@@ -103,9 +116,12 @@ async function onSignIn(e) {
     form.password.value = '';
     document.getElementById('signin-reauth').hidden = true;
     location.hash = 'register';
-    openApp();
+    openApp({ signedInNow: true });
   } catch (err) {
-    error.textContent = err.offline ? t('signin_offline') : err.message;
+    // On the sign-in request any 401 means the name or password is wrong.
+    if (err.offline) say(error, 'signin_offline');
+    else if (err.status === 401 && err.code !== 'device_revoked') say(error, 'api_bad_credentials');
+    else say(error, errorKey(err));
   } finally {
     button.disabled = false;
     button.textContent = t('signin');
@@ -176,10 +192,11 @@ async function reenter(id) {
   refresh();
 }
 
+/** Resolves once the counts are redrawn with the new record (the register says 已保存 only then). */
 function afterSave() {
-  refresh();
   requestBackgroundSync();
   triggerSync();
+  return refresh();
 }
 
 /** Run a sync unless the last one failed recently (then wait for the retry timer);
@@ -214,8 +231,25 @@ function scheduleRetry(status) {
   app.retryTimer = setTimeout(() => triggerSync(), wait);
 }
 
+/** Redraw from local state. Calls that come while a redraw runs (start-up brings several:
+ *  the sync's start and end, its broadcasts, the storage answer) share one more redraw
+ *  after it, so a cheap phone lays the page out once, not five times. */
+let drawing = null;
+let drawAgain = false;
+function refresh() {
+  if (drawing) { drawAgain = true; return drawing; }
+  drawing = (async () => {
+    try {
+      do { drawAgain = false; await draw(); } while (drawAgain);
+    } finally {
+      drawing = null;
+    }
+  })();
+  return drawing;
+}
+
 /** Gather the snapshot the views draw. */
-async function refresh() {
+async function draw() {
   if (!app.session) return;
   const now = Date.now();
   const userId = app.session.user.id;
@@ -229,6 +263,7 @@ async function refresh() {
     store.getSetting('sync_status'),
   ]);
   render({
+    view: currentView(),
     now,
     session: app.session,
     deviceId: app.deviceId,

@@ -6,7 +6,6 @@ export const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remitta
 export const MONEY_KINDS = new Set(['withdrawal', 'transfer', 'cash_remittance', 'bill_payment']);
 // Kinds done with a customer's card at the terminal; remittance and bill payment may be cash.
 export const CARD_KINDS = new Set(['withdrawal', 'balance_inquiry', 'transfer']);
-export const QUICK_AMOUNTS_YUAN = [100, 200, 500, 1000];
 export const SHANGHAI = 'Asia/Shanghai';
 
 // 12 or more digits in a row look like a card number (PAN), which the register must never

@@ -4,23 +4,36 @@
 //            and never put() again: a record is frozen once queued (corrections are void
 //            records), so nothing here can rewrite what the keeper saved.
 // states   — where each record stands in sync (queued / synced / rejected / conflict),
-//            the server's reason and flags. This is the only part that changes.
+//            the server's reason and flags, and whose record it is (user_id), so the
+//            outbox banner is counted from this store alone. This is the only part that changes.
 // settings — small key/value items: device id, session, pull results, sync status.
 import { openDB } from '../vendor/idb/index.js';
 
 const DB_NAME = 'zhunong-register';
-const DB_VERSION = 1;
+// 2: states carry user_id (copied from their entry on upgrade).
+const DB_VERSION = 2;
 let dbPromise = null;
 
 export function db() {
   if (!dbPromise) {
     dbPromise = openDB(DB_NAME, DB_VERSION, {
-      upgrade(database) {
-        database.createObjectStore('settings');
-        const entries = database.createObjectStore('entries', { keyPath: 'id' });
-        entries.createIndex('saved_at', 'saved_at');
-        const states = database.createObjectStore('states', { keyPath: 'id' });
-        states.createIndex('state', 'state');
+      async upgrade(database, oldVersion, _newVersion, tx) {
+        if (oldVersion < 1) {
+          database.createObjectStore('settings');
+          const entries = database.createObjectStore('entries', { keyPath: 'id' });
+          entries.createIndex('saved_at', 'saved_at');
+          const states = database.createObjectStore('states', { keyPath: 'id' });
+          states.createIndex('state', 'state');
+        }
+        if (oldVersion >= 1 && oldVersion < 2) {
+          const states = tx.objectStore('states');
+          let cursor = await tx.objectStore('entries').openCursor();
+          while (cursor) {
+            const state = await states.get(cursor.value.id);
+            if (state) await states.put({ ...state, user_id: cursor.value.user_id });
+            cursor = await cursor.continue();
+          }
+        }
       },
       // Another tab or a new service worker wants a newer schema: let it.
       blocking() { dbPromise.then((d) => d.close()); dbPromise = null; },
@@ -62,7 +75,7 @@ export async function addEntry(entry) {
   const tx = (await db()).transaction(['entries', 'states'], 'readwrite', { durability: 'strict' });
   // add(), not put(): an id that already exists is an error, never an overwrite.
   tx.objectStore('entries').add(entry);
-  tx.objectStore('states').add({ id: entry.id, state: 'queued', since: entry.saved_at });
+  tx.objectStore('states').add({ id: entry.id, user_id: entry.user_id, state: 'queued', since: entry.saved_at });
   await tx.done;
   return entry;
 }
@@ -87,7 +100,8 @@ export async function applyResults(results, at = Date.now()) {
   for (const r of results) {
     const state = { accepted: 'synced', duplicate: 'synced', conflict: 'conflict', rejected: 'rejected' }[r.status];
     if (!state) continue; // an answer we do not understand leaves the record queued
-    tx.store.put({ id: r.id, state, reason: r.reason || null, flags: r.flags || [], since: at });
+    const previous = await tx.store.get(r.id); // keeps user_id
+    tx.store.put({ ...previous, id: r.id, state, reason: r.reason || null, flags: r.flags || [], since: at });
   }
   await tx.done;
 }
@@ -118,7 +132,7 @@ export async function mergePulled(records, { userId, pointId, sinceMs }) {
         void_of: r.void_of, note: r.note,
       },
     });
-    await states.put({ id: r.id, state: 'synced', reason: null, flags: r.flags || [], since: Date.now() });
+    await states.put({ id: r.id, user_id: userId, state: 'synced', reason: null, flags: r.flags || [], since: Date.now() });
   }
   await tx.done;
 }
@@ -155,15 +169,24 @@ export async function entriesInState(...names) {
   return rows.sort((a, b) => a.saved_at - b.saved_at);
 }
 
-/** How many records wait and since when: the outbox banner. */
+/** How many records wait and since when: the outbox banner, drawn after every save and
+ *  every minute, so it is one read of the small states store (a queued state's `since`
+ *  is its record's saved_at). */
 export async function outboxSummary(userId) {
-  const queued = await queuedEntries(userId);
-  const refused = (await entriesInState('rejected', 'conflict')).filter((e) => !e.sync.acknowledged);
-  return {
-    waiting: queued.length,
-    oldest: queued.length ? queued[0].saved_at : null,
-    refused: refused.length,
-  };
+  const states = await (await db()).getAll('states');
+  let waiting = 0;
+  let oldest = null;
+  let refused = 0;
+  for (const s of states) {
+    if (userId != null && s.user_id !== userId) continue;
+    if (s.state === 'queued') {
+      waiting += 1;
+      if (oldest == null || s.since < oldest) oldest = s.since;
+    } else if ((s.state === 'rejected' || s.state === 'conflict') && !s.acknowledged) {
+      refused += 1;
+    }
+  }
+  return { waiting, oldest, refused };
 }
 
 /** Forget records the server has held for a long time, so the phone's storage stays small.

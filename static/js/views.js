@@ -1,6 +1,6 @@
 // Rendering of the register's screens from a snapshot of local state. No storage and no
 // network here: app.js gathers the snapshot, these functions only draw it.
-import { age, t } from './i18n.js';
+import { age, errorText, flagText, refusalText, t } from './i18n.js';
 import { KINDS, formatFen, shanghaiTime, totalsByKind } from './ledger.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -20,14 +20,15 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** snapshot: {session, pull, outbox, today, waiting, refused, syncStatus, syncing, persisted, now} */
+/** snapshot: {view, session, pull, outbox, today, waiting, refused, syncStatus, syncing,
+ *  persisted, now}. Record lists are drawn only for the view on screen (a tab change
+ *  redraws): laying out hidden lists is work a cheap phone feels. */
 export function render(s) {
   renderHeader(s);
   renderBanners(s);
   renderAlerts(s);
-  renderTotals(s);
-  renderToday(s);
-  renderOutbox(s);
+  if (s.view === 'today') { renderTotals(s); renderToday(s); }
+  if (s.view === 'outbox') renderOutbox(s);
 }
 
 function renderHeader(s) {
@@ -38,10 +39,11 @@ function renderHeader(s) {
 function renderBanners(s) {
   const expired = Boolean(s.session && s.session.expired);
   for (const banner of $$('.auth-banner')) banner.hidden = !expired;
-  // On the register screen the warning matters only while records wait on this phone.
+  // Refused persistent storage matters only while records exist on this phone alone:
+  // say so, with how many, and nothing once they are synced.
   for (const warning of $$('.storage-warning')) {
-    const onRegister = Boolean(warning.closest('#view-register'));
-    warning.hidden = s.persisted !== false || (onRegister && !s.outbox.waiting);
+    warning.hidden = s.persisted !== false || !s.outbox.waiting;
+    warning.textContent = t('storage_refused', { n: s.outbox.waiting });
   }
   for (const banner of $$('.outbox-banner')) {
     const { waiting, oldest, refused } = s.outbox;
@@ -67,7 +69,7 @@ function renderBanners(s) {
 function renderSyncStatus(s) {
   const st = s.syncStatus;
   let text = st && st.ok_at ? t('last_sync', { age: age(st.ok_at, s.now) }) : t('never_synced');
-  if (st && st.status === 'failed') text += ' · ' + t('sync_failed', { error: st.error });
+  if (st && st.status === 'failed') text += ' · ' + t('sync_failed', { error: errorText(st.error) });
   $('#sync-status').textContent = text;
 }
 
@@ -88,10 +90,10 @@ function renderTotals(s) {
 }
 
 function renderToday(s) {
-  const voided = new Set(s.today.filter((r) => r.data.void_of).map((r) => r.data.void_of));
+  const voidedBy = new Map(s.today.filter((r) => r.data.void_of).map((r) => [r.data.void_of, r]));
   const byId = new Map(s.today.map((r) => [r.id, r]));
   const items = s.today.map((r) => recordItem(r, {
-    voided: voided.has(r.id),
+    voidedBy: voidedBy.get(r.id) || null,
     target: r.data.void_of ? byId.get(r.data.void_of) : null,
     actions: true,
   }));
@@ -105,12 +107,27 @@ function renderOutbox(s) {
   $('#waiting-list').replaceChildren(...s.waiting.map((r) => recordItem(r, {})));
   const user = s.session && s.session.user;
   $('#account-line').textContent = user ? `${user.display_name || user.username} (${user.username})` : '';
-  $('#device-line').textContent = s.deviceId ? `${t('device')}: ${s.deviceId.slice(0, 8)}` : '';
+  // The device id is an identifier to read out to the bank, not a word: kept as code.
+  const code = el('code', {}, (s.deviceId || '').slice(0, 8));
+  code.setAttribute('translate', 'no');
+  $('#device-line').replaceChildren(...(s.deviceId ? [t('device_label'), code] : []));
 }
 
-/** One register line: time, kind, amount, card, voucher, sync state, and what she can do. */
-function recordItem(r, { voided = false, target = null, actions = false, refusedActions = false }) {
+/** What identifies a record to her: time, kind, amount, card, voucher. */
+function describe(r) {
   const d = r.data;
+  return [
+    shanghaiTime(r.saved_at), t(`kind_${d.kind}`),
+    d.kind === 'balance_inquiry' ? null : `${formatFen(d.amount_fen)} ${t('yuan')}`,
+    d.card_masked, d.voucher_no && `#${d.voucher_no}`,
+  ].filter(Boolean).join(' ');
+}
+
+/** One register line: time, kind, amount, card, voucher, sync state, flags in words, what
+ *  a void cancels (or what cancelled it), and what she can do. */
+function recordItem(r, { voidedBy = null, target = null, actions = false, refusedActions = false }) {
+  const d = r.data;
+  const voided = Boolean(voidedBy);
   const state = r.sync ? r.sync.state : 'queued';
   const isVoid = Boolean(d.void_of);
   const title = isVoid ? `${t('void_record')} · ${t(`kind_${d.kind}`)}` : t(`kind_${d.kind}`);
@@ -127,13 +144,15 @@ function recordItem(r, { voided = false, target = null, actions = false, refused
     el('span', { class: 'record-kind' }, title),
     el('span', { class: 'record-amount' }, amount)),
   details ? el('div', { class: 'record-sub' }, details) : null,
-  isVoid && target ? el('div', { class: 'record-sub' }, `→ ${shanghaiTime(target.saved_at)} ${t(`kind_${target.data.kind}`)}`) : null,
-  (state === 'rejected' || state === 'conflict') && r.sync.reason
-    ? el('p', { class: 'reason' }, `${t('reason')}: ${r.sync.reason}`) : null,
+  isVoid && target ? el('div', { class: 'record-link' }, t('void_of_line', { what: describe(target) })) : null,
+  voidedBy ? el('div', { class: 'record-link' }, t('voided_by', { time: shanghaiTime(voidedBy.saved_at) })) : null,
+  state === 'rejected' || state === 'conflict'
+    ? el('p', { class: 'reason' }, t('reason_line', { text: refusalText(state, r.sync.reason) })) : null,
+  flags.length ? el('ul', { class: 'flags' }, flags.map((f) => el('li', {}, flagText(f)))) : null,
   el('div', { class: 'record-foot' },
     el('span', { class: `badge ${state}` }, t(`state_${state}`)),
     voided ? el('span', { class: 'badge voided' }, t('voided')) : null,
-    flags.length ? el('span', { class: 'badge flagged', title: flags.join(', ') }, t('flagged')) : null,
+    flags.length ? el('span', { class: 'badge flagged' }, t('flagged')) : null,
     canVoid ? el('button', { type: 'button', class: 'ghost small', 'data-action': 'void', textContent: t('void') }) : null,
     refusedActions ? el('button', { type: 'button', class: 'ghost small', 'data-action': 'reenter', textContent: t('reenter') }) : null,
     refusedActions ? el('button', { type: 'button', class: 'primary small', 'data-action': 'ack', textContent: t('acknowledge') }) : null));

@@ -2,8 +2,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import tokens
-from app.auth.tokens import current_user
+from app.auth.tokens import current_user, login_required
 from app.registry.assignments import services
 from app.registry.assignments.schemas import (
     AssignmentCreateSchema,
@@ -19,14 +18,14 @@ blp = Blueprint("grid_assignments", __name__, url_prefix="/api/v1/grid-assignmen
 
 @blp.route("")
 class Assignments(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.arguments(AssignmentQueryArgsSchema, location="query")
     @blp.response(200, AssignmentPageSchema)
     def get(self, args):
         """Assignments in your scope."""
         return services.list_assignments(current_user(), args)
 
-    @tokens.login_required("assignments.write")
+    @login_required("assignments.write")
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     def post(self, data):
@@ -34,18 +33,20 @@ class Assignments(MethodView):
         return services.assign(current_user(), data)
 
 
-@blp.route("/<int:assignment_id>", methods=["GET"])
-@tokens.login_required()
-@blp.response(200, AssignmentSchema)
-def get_assignment(assignment_id):
-    """One assignment."""
-    return services.get_assignment(current_user(), assignment_id)
+@blp.route("/<int:assignment_id>")
+class AssignmentById(MethodView):
+    @login_required()
+    @blp.response(200, AssignmentSchema)
+    def get(self, assignment_id):
+        """One assignment."""
+        return services.get_assignment(current_user(), assignment_id)
 
 
-@blp.route("/<int:assignment_id>/end", methods=["POST"])
-@tokens.login_required("assignments.write")
-@blp.arguments(AssignmentEndSchema)
-@blp.response(200, AssignmentSchema)
-def end_assignment(data, assignment_id):
-    """End an assignment (ends_on, default today)."""
-    return services.end_assignment(current_user(), assignment_id, data)
+@blp.route("/<int:assignment_id>/end")
+class EndAssignment(MethodView):
+    @login_required("assignments.write")
+    @blp.arguments(AssignmentEndSchema)
+    @blp.response(200, AssignmentSchema)
+    def post(self, data, assignment_id):
+        """End an assignment (ends_on, default today)."""
+        return services.end_assignment(current_user(), assignment_id, data)

@@ -1,7 +1,8 @@
 """Grid assignment schemas."""
 from marshmallow import Schema, fields, validate
 
-from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, VILLAGE_CODE_RE, page_schema
+from app.core.fields import Id, Text, Timestamp, VillageCode
+from app.core.paging import PageArgsSchema, page_schema
 
 
 class AssignmentQueryArgsSchema(PageArgsSchema):
@@ -15,8 +16,7 @@ class AssignmentQueryArgsSchema(PageArgsSchema):
 
 class AssignmentCreateSchema(Schema):
     user_id = Id(required=True, metadata={"description": "The grid worker"})
-    village_code = fields.String(required=True, validate=validate.Regexp(VILLAGE_CODE_RE),
-                                 metadata={"example": "150502001002"})
+    village_code = VillageCode(required=True)
     starts_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
     replace = fields.Boolean(load_default=False, metadata={
         "description": "End the village's open assignment on starts_on and open this one"})
@@ -37,7 +37,7 @@ class AssignmentSchema(Schema):
     county_code = fields.String()
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)
-    created_at = UtcDateTime()
+    created_at = Timestamp()
 
 
 AssignmentPageSchema = page_schema("AssignmentPage", AssignmentSchema)

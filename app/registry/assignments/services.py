@@ -1,37 +1,22 @@
 """Grid assignments: scoped lists, assigning with the one-per-village rule, ending.
 
-Who sees which assignments: admin all; supervisors and field agents those of their
-bank's grid workers; the regulator those in her region; a grid worker her own; a keeper
-her village's (who her grid worker is). Supervisors (for their bank's grid workers) and
-admins assign and end them.
+Who sees which assignments is app.auth.scope.assignment_scope. Supervisors (for their
+bank's grid workers) and admins assign and end them.
 """
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.audit import record_change, snapshot
-from app.auth.scope import village_scope
+from app.auth.scope import assignment_scope, user_scope
+from app.core.clock import today
+from app.core.exceptions import Conflict, InvalidField
+from app.core.lookup import get_in_scope
+from app.core.paging import paginate
 from app.extensions import db
-from app.models import GridAssignment, Organisation, Region, User
-from app.registry.common import conflict, get_in_scope, paginate, reject, today
-from app.registry.users.services import user_scope
+from app.models import GridAssignment, Region, User
 
 LOAD = (joinedload(GridAssignment.village).load_only(Region.code, Region.name),)
 FIELDS = ("user_id", "village_code", "county_code", "starts_on", "ends_on")
-
-
-def assignment_scope(user):
-    if user.role == "admin":
-        return true()
-    if user.role in ("supervisor", "field_agent"):
-        if user.org is None:
-            return GridAssignment.id.is_(None)
-        staff = select(User.id).join(Organisation, User.org_id == Organisation.id).where(
-            Organisation.path.startswith(user.org.path))
-        return GridAssignment.user_id.in_(staff)
-    if user.role == "grid_worker":
-        return GridAssignment.user_id == user.id
-    return village_scope(user, GridAssignment.village_code)  # regulator, keeper
-
 
 
 def list_assignments(user, args):
@@ -43,7 +28,7 @@ def list_assignments(user, args):
     if args.get("active") is not None:
         is_open = GridAssignment.ends_on.is_(None)
         stmt = stmt.where(is_open if args["active"] else ~is_open)
-    return paginate(stmt, args["limit"], args["offset"], (GridAssignment.id,))
+    return paginate(stmt, args, (GridAssignment.id,))
 
 
 def get_assignment(user, assignment_id, lock=False):
@@ -54,10 +39,10 @@ def assign(user, data):
     """Open an assignment; an open one for the village is a 409 unless `replace`."""
     worker = db.session.scalar(select(User).where(User.id == data["user_id"], user_scope(user)))
     if worker is None or worker.role != "grid_worker":
-        reject("user_id", "无此网格员 No grid worker with this id in your scope")
+        raise InvalidField("user_id", "无此网格员 No grid worker with this id in your scope")
     village = db.session.get(Region, data["village_code"])
     if village is None or village.level != "village":
-        reject("village_code", "无此行政村 No village with this code")
+        raise InvalidField("village_code", "无此行政村 No village with this code")
     starts_on = data.get("starts_on") or today()
     current = db.session.scalar(
         select(GridAssignment).where(GridAssignment.village_code == village.code,
@@ -75,7 +60,7 @@ def assign(user, data):
 
 def _end_for_replacement(user, current, worker, starts_on, replace):
     if current.user_id == worker.id:
-        conflict(f"该网格员已负责此村（#{current.id}） This grid worker already covers the village")
+        raise Conflict(f"该网格员已负责此村（#{current.id}） This grid worker already covers the village")
     mine = db.session.scalar(select(GridAssignment.id).where(
         GridAssignment.id == current.id, assignment_scope(user)))
     if not replace or mine is None:
@@ -84,9 +69,9 @@ def _end_for_replacement(user, current, worker, starts_on, replace):
         else:
             whose = f"{current.user.display_name}（#{current.id}）"
             hint = "传 replace: true 以替换 send replace: true to hand it over"
-        conflict(f"此村已有网格员：{whose}；{hint} The village already has an open assignment")
+        raise Conflict(f"此村已有网格员：{whose}；{hint} The village already has an open assignment")
     if starts_on < current.starts_on:
-        reject("starts_on", "不能早于现任网格员的开始日期 Cannot start before the current assignment did")
+        raise InvalidField("starts_on", "不能早于现任网格员的开始日期 Cannot start before the current assignment did")
     before = snapshot(current, FIELDS)
     current.ends_on = starts_on
     record_change(user, "end", "grid_assignment", current.id, before, snapshot(current, FIELDS),
@@ -97,10 +82,10 @@ def _end_for_replacement(user, current, worker, starts_on, replace):
 def end_assignment(user, assignment_id, data):
     row = get_assignment(user, assignment_id, lock=True)
     if row.ends_on is not None:
-        conflict(f"已于{row.ends_on}结束 This assignment already ended on {row.ends_on}")
+        raise Conflict(f"已于{row.ends_on}结束 This assignment already ended on {row.ends_on}")
     ends_on = data.get("ends_on") or today()
     if ends_on < row.starts_on:
-        reject("ends_on", "结束日期早于开始日期 Ends before it starts")
+        raise InvalidField("ends_on", "结束日期早于开始日期 Ends before it starts")
     before = snapshot(row, FIELDS)
     row.ends_on = ends_on
     record_change(user, "end", "grid_assignment", row.id, before, snapshot(row, FIELDS), row.county_code,

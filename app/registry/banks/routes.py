@@ -2,8 +2,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import tokens
-from app.auth.tokens import current_user
+from app.auth.tokens import current_user, login_required
 from app.registry.banks import services
 from app.registry.banks.schemas import (
     BankCreateSchema,
@@ -18,14 +17,14 @@ blp = Blueprint("banks", __name__, url_prefix="/api/v1/banks", description="é“¶è
 
 @blp.route("")
 class Banks(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.arguments(BankQueryArgsSchema, location="query")
     @blp.response(200, BankPageSchema)
     def get(self, args):
         """Organisations in your scope, in tree order (by path)."""
         return services.list_banks(current_user(), args)
 
-    @tokens.login_required("banks.write")
+    @login_required("banks.write")
     @blp.arguments(BankCreateSchema)
     @blp.response(201, BankSchema)
     def post(self, data):
@@ -35,13 +34,13 @@ class Banks(MethodView):
 
 @blp.route("/<int:org_id>")
 class BankById(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.response(200, BankSchema)
     def get(self, org_id):
         """One organisation."""
         return services.get_bank(current_user(), org_id)
 
-    @tokens.login_required("banks.write")
+    @login_required("banks.write")
     @blp.arguments(BankUpdateSchema)
     @blp.response(200, BankSchema)
     def patch(self, data, org_id):

@@ -1,8 +1,10 @@
 """Organisation schemas."""
 from marshmallow import Schema, fields, validate
 
+from app.core.fields import Id, Text, Timestamp
+from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import RequiredOnCreate
 from app.models.orgs import ORG_KINDS
-from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, page_schema
 
 REGION_CODE = validate.Regexp(r"^[0-9]{12}$", error="地区代码为12位数字 12-digit region code")
 
@@ -19,8 +21,9 @@ class BankUpdateSchema(Schema):
     region_code = fields.String(validate=REGION_CODE, allow_none=True)
 
 
-class BankCreateSchema(BankUpdateSchema):
-    name = Text(200, min_length=1, required=True)
+class BankCreateSchema(RequiredOnCreate, BankUpdateSchema):
+    REQUIRED = ("name",)
+
     kind = fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
     parent_id = Id(allow_none=True, metadata={"description": "Head office or branch above it"})
 
@@ -34,7 +37,7 @@ class BankSchema(Schema):
     path = fields.String(metadata={"description": "Materialised path of ids, e.g. /1/7/42/"})
     depth = fields.Function(lambda o: o.path.count("/") - 1, metadata={"type": "integer"})
     region_code = fields.String(allow_none=True)
-    created_at = UtcDateTime()
+    created_at = Timestamp()
 
 
 BankPageSchema = page_schema("BankPage", BankSchema)

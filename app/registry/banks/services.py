@@ -1,41 +1,19 @@
 """Organisation queries and transactions.
 
-Who sees which organisations:
-  admin                        every organisation, regulators included
-  regulator                    every bank (the list of licensed banks is not confidential,
-                               and her statistics break figures down by bank) and her own branch
-  supervisor, field agent,     her bank's subtree, plus the organisations above it (their
-  grid worker                  names appear in her bank's path)
-  keeper                       the bank running her point, and those above it
-Only admins create or change organisations.
+Who sees which organisations is app.auth.scope.bank_scope; only admins create or
+change them.
 """
-from sqlalchemy import false, literal, or_, select, true
+from sqlalchemy import select
 
 from app.audit import record_change, snapshot
+from app.auth.scope import bank_scope
+from app.core.exceptions import InvalidField
+from app.core.lookup import get_in_scope
+from app.core.paging import paginate
 from app.extensions import db
-from app.models import Organisation, Region, ServicePoint
-from app.registry.common import get_in_scope, paginate, reject
+from app.models import Organisation, Region
 
 FIELDS = ("kind", "name", "short_name", "parent_id", "path", "region_code")
-
-
-def bank_scope(user):
-    if user.role == "admin":
-        return true()
-    if user.role == "regulator":
-        return or_(Organisation.kind != "regulator", Organisation.id == user.org_id)
-    path = _home_path(user)
-    if path is None:
-        return false()
-    # Her subtree (path starts with hers) or an ancestor (hers starts with its path).
-    return or_(Organisation.path.startswith(path), literal(path).startswith(Organisation.path))
-
-
-def _home_path(user):
-    if user.role == "keeper":
-        return db.session.scalar(select(ServicePoint.bank_path).where(ServicePoint.id == user.point_id))
-    return user.org.path if user.org else None
-
 
 
 def list_banks(user, args):
@@ -46,7 +24,7 @@ def list_banks(user, args):
         stmt = stmt.where(Organisation.parent_id == args["parent_id"])
     if args.get("q"):
         stmt = stmt.where(Organisation.name.icontains(args["q"], autoescape=True))
-    return paginate(stmt, args["limit"], args["offset"], (Organisation.path, Organisation.id))
+    return paginate(stmt, args, (Organisation.path, Organisation.id))
 
 
 def get_bank(user, org_id):
@@ -58,11 +36,11 @@ def create_bank(user, data):
     if data.get("parent_id"):
         parent = db.session.get(Organisation, data["parent_id"])
         if parent is None or not parent.is_bank or parent.kind == "bank_outlet":
-            reject("parent_id", "上级须为总行或支行 The parent must be a head office or branch")
+            raise InvalidField("parent_id", "上级须为总行或支行 The parent must be a head office or branch")
     if (data["kind"] == "bank_head_office" or data["kind"] == "regulator") and parent is not None:
-        reject("parent_id", "总行和人民银行没有上级 Head offices and regulators have no parent")
+        raise InvalidField("parent_id", "总行和人民银行没有上级 Head offices and regulators have no parent")
     if data["kind"] in ("bank_branch", "bank_outlet") and parent is None:
-        reject("parent_id", "支行和网点须有上级 Branches and outlets need a parent")
+        raise InvalidField("parent_id", "支行和网点须有上级 Branches and outlets need a parent")
     _check_region(data.get("region_code"))
     org = Organisation(**data, path="/")
     db.session.add(org)
@@ -87,7 +65,7 @@ def update_bank(user, org_id, data):
 
 def _check_region(code):
     if code and db.session.get(Region, code) is None:
-        reject("region_code", "无此地区 No region with this code")
+        raise InvalidField("region_code", "无此地区 No region with this code")
 
 
 def _county(org):

@@ -2,9 +2,8 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import tokens
-from app.auth.tokens import current_user
-from app.registry.common import PageArgsSchema
+from app.auth.tokens import current_user, login_required
+from app.core.paging import PageArgsSchema
 from app.registry.points import services
 from app.registry.points.schemas import (
     HistoryPageSchema,
@@ -22,14 +21,14 @@ blp = Blueprint("service_points", __name__, url_prefix="/api/v1/service-points",
 
 @blp.route("")
 class ServicePoints(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.arguments(PointQueryArgsSchema, location="query")
     @blp.response(200, PointPageSchema)
     def get(self, args):
         """Points in your scope, filtered by region prefix, bank subtree, status, bbox, text."""
         return services.list_points(current_user(), args)
 
-    @tokens.login_required("points.write")
+    @login_required("points.write")
     @blp.arguments(PointCreateSchema)
     @blp.response(201, PointSchema)
     def post(self, data):
@@ -39,13 +38,13 @@ class ServicePoints(MethodView):
 
 @blp.route("/<int:point_id>")
 class ServicePointById(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.response(200, PointSchema)
     def get(self, point_id):
         """One point with its terminals."""
         return services.get_point(current_user(), point_id)
 
-    @tokens.login_required("points.write")
+    @login_required("points.write")
     @blp.arguments(PointUpdateSchema)
     @blp.response(200, PointSchema)
     def patch(self, data, point_id):
@@ -53,27 +52,41 @@ class ServicePointById(MethodView):
         return services.update_point(current_user(), point_id, data)
 
 
-def _status_route(action, summary):
-    @tokens.login_required("points.write")
+@blp.route("/<int:point_id>/suspend")
+class SuspendPoint(MethodView):
+    @login_required("points.write")
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, PointSchema)
-    @blp.doc(summary=summary)
-    def view(data, point_id):
-        return services.change_status(current_user(), point_id, action, data["reason"])
-
-    view.__name__ = f"{action}_point"
-    blp.route(f"/<int:point_id>/{action}", methods=["POST"])(view)
+    def post(self, data, point_id):
+        """暂停 Suspend an active point (reason required)"""
+        return services.suspend_point(current_user(), point_id, data["reason"])
 
 
-_status_route("suspend", "暂停 Suspend an active point (reason required)")
-_status_route("close", "撤销 Close a point (reason required)")
-_status_route("reopen", "恢复 Reopen a suspended or closed point (reason required)")
+@blp.route("/<int:point_id>/close")
+class ClosePoint(MethodView):
+    @login_required("points.write")
+    @blp.arguments(StatusChangeSchema)
+    @blp.response(200, PointSchema)
+    def post(self, data, point_id):
+        """撤销 Close a point (reason required)"""
+        return services.close_point(current_user(), point_id, data["reason"])
+
+
+@blp.route("/<int:point_id>/reopen")
+class ReopenPoint(MethodView):
+    @login_required("points.write")
+    @blp.arguments(StatusChangeSchema)
+    @blp.response(200, PointSchema)
+    def post(self, data, point_id):
+        """恢复 Reopen a suspended or closed point (reason required)"""
+        return services.reopen_point(current_user(), point_id, data["reason"])
 
 
 @blp.route("/<int:point_id>/history")
-@tokens.login_required()
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, HistoryPageSchema)
-def point_history(args, point_id):
-    """Every change to the point and its terminals: who, when, action, before/after."""
-    return services.point_history(current_user(), point_id, args)
+class PointHistory(MethodView):
+    @login_required()
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, HistoryPageSchema)
+    def get(self, args, point_id):
+        """Every change to the point and its terminals: who, when, action, before/after."""
+        return services.point_history(current_user(), point_id, args)

@@ -1,13 +1,13 @@
 """Service point schemas: query arguments, create/update bodies, the registry item."""
 import math
 
-from geoalchemy2.shape import to_shape
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.fields import Id, Phone, Text, Timestamp, VillageCode
+from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import Coordinate, RequiredOnCreate
 from app.models.ledger import BUSINESS_KINDS
 from app.models.points import POINT_STATUSES
-from app.registry.common import Id, PageArgsSchema, Phone, Text, UtcDateTime, VILLAGE_CODE_RE, page_schema
-from app.registry.points import services
 from app.registry.terminals.schemas import TerminalSchema
 
 # China's rough extent: a coordinate outside it is almost always swapped lon/lat or a
@@ -71,10 +71,7 @@ class PointUpdateSchema(Schema):
     keeper_name = Text(100, min_length=1)
     keeper_phone = Phone(allow_none=True)
     address = Text(300, allow_none=True)
-    village_code = fields.String(
-        validate=validate.Regexp(VILLAGE_CODE_RE, error="村代码为12位数字 Village code is 12 digits"),
-        metadata={"example": "150502001001"},
-    )
+    village_code = VillageCode()
     lon = _lon()
     lat = _lat()
     services = fields.List(
@@ -96,23 +93,8 @@ class PointUpdateSchema(Schema):
             raise ValidationError("服务重复 Duplicate service", "services")
 
 
-class PointCreateSchema(PointUpdateSchema):
-    bank_id = Id(required=True)
-    name = Text(200, min_length=1, required=True)
-    shop_name = Text(200, min_length=1, required=True)
-    keeper_name = Text(100, min_length=1, required=True)
-    village_code = fields.String(
-        required=True,
-        validate=validate.Regexp(VILLAGE_CODE_RE, error="村代码为12位数字 Village code is 12 digits"),
-        metadata={"example": "150502001001"},
-    )
-    lon = _lon(required=True)
-    lat = _lat(required=True)
-    services = fields.List(
-        fields.String(validate=validate.OneOf(BUSINESS_KINDS)),
-        required=True,
-        validate=validate.Length(min=1, max=len(BUSINESS_KINDS)),
-    )
+class PointCreateSchema(RequiredOnCreate, PointUpdateSchema):
+    REQUIRED = ("bank_id", "name", "shop_name", "keeper_name", "village_code", "lon", "lat", "services")
 
 
 class StatusChangeSchema(Schema):
@@ -126,10 +108,10 @@ class PointSchema(Schema):
     shop_name = fields.String()
     licence_no = fields.String(allow_none=True)
     keeper_name = fields.String()
-    keeper_phone = fields.Function(
-        services.shown_keeper_phone,
+    keeper_phone = fields.String(
+        attribute="shown_keeper_phone",
         allow_none=True,
-        metadata={"type": "string", "description": "Masked (139****1234) unless you own the record"},
+        metadata={"description": "Masked (139****1234) unless you own the record"},
     )
     address = fields.String(allow_none=True)
     village_code = fields.String()
@@ -137,8 +119,8 @@ class PointSchema(Schema):
     county_code = fields.String()
     bank_id = fields.Integer()
     bank_name = fields.String(attribute="bank.name")
-    lon = fields.Function(lambda p: to_shape(p.location).x, metadata={"type": "number"})
-    lat = fields.Function(lambda p: to_shape(p.location).y, metadata={"type": "number"})
+    lon = Coordinate("location", "lon")
+    lat = Coordinate("location", "lat")
     services = fields.List(fields.String())
     status = fields.String()
     status_since = fields.Date()
@@ -147,8 +129,8 @@ class PointSchema(Schema):
     closed_on = fields.Date(allow_none=True)
     signage = fields.Boolean()
     terminals = fields.List(fields.Nested(TerminalSchema))
-    created_at = UtcDateTime()
-    updated_at = UtcDateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 PointPageSchema = page_schema("PointPage", PointSchema)
@@ -156,7 +138,7 @@ PointPageSchema = page_schema("PointPage", PointSchema)
 
 class HistoryEventSchema(Schema):
     id = fields.Integer()
-    at = UtcDateTime()
+    at = Timestamp()
     actor_id = fields.Integer(allow_none=True)
     actor = fields.Function(
         lambda e: e.actor.username if e.actor else None, allow_none=True, metadata={"type": "string"}
@@ -166,12 +148,8 @@ class HistoryEventSchema(Schema):
     entity_id = fields.String(allow_none=True)
     scope = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
-    before = fields.Function(
-        lambda e: services.shown_snapshot(e.before), allow_none=True, metadata={"type": "object"}
-    )
-    after = fields.Function(
-        lambda e: services.shown_snapshot(e.after), allow_none=True, metadata={"type": "object"}
-    )
+    before = fields.Dict(attribute="shown_before", allow_none=True)
+    after = fields.Dict(attribute="shown_after", allow_none=True)
 
 
 HistoryPageSchema = page_schema("HistoryPage", HistoryEventSchema)

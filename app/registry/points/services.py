@@ -1,22 +1,25 @@
 """Service point queries and transactions.
 
 Each write checks scope, changes the point, adds its AuditEvent (before/after) and
-commits once, so a change without its history cannot be stored.
+commits once, so a change without its history cannot be stored. What a point's reader
+may see of it (the keeper's phone, masked or not) is decided here, on the objects
+returned: `shown_keeper_phone` on a point, `shown_before`/`shown_after` on its events.
 """
-from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import Point
 from sqlalchemy import String, and_, cast, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.audit import record_change
 from app.audit import snapshot as audit_snapshot
-from app.auth.scope import point_scope
-from app.auth.tokens import current_user
+from app.auth.scope import bank_for_write, owns_point, point_scope, sees_point_phones
+from app.core import geo
+from app.core.clock import today
+from app.core.exceptions import Conflict, InvalidField
+from app.core.lookup import get_in_scope
+from app.core.paging import paginate
 from app.extensions import db
 from app.models import AuditEvent, Organisation, Region, ServicePoint, Terminal
 from app.models.points import search_text
 from app.privacy import mask_phone
-from app.registry.common import conflict, get_in_scope, paginate, reject, today
 
 # The village's name comes with the point; its polygon stays in the database.
 POINT_LOAD = (joinedload(ServicePoint.village).load_only(Region.code, Region.name),)
@@ -27,6 +30,7 @@ TRANSITIONS = {
     "close": (("active", "suspended"), "closed"),
     "reopen": (("suspended", "closed"), "active"),
 }
+PAST = {"suspend": "suspended", "close": "closed", "reopen": "reopened"}
 
 SNAPSHOT_FIELDS = (
     "bank_id", "code", "name", "shop_name", "licence_no", "keeper_name", "keeper_phone",
@@ -35,29 +39,22 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def owns_point(user, point) -> bool:
-    """Who may see the keeper's phone unmasked: the keeper of that point, an admin, and a
-    supervisor of the bank (subtree) that runs it. Grid workers, field agents and the
-    regulator see it masked: they do not own the record."""
-    if user.role == "admin":
-        return True
-    if user.role == "keeper":
-        return user.point_id == point.id
-    if user.role == "supervisor":
-        return bool(user.org) and point.bank_path.startswith(user.org.path)
-    return False
+def _shown(user, point):
+    """The point as `user` may read it: owners see the keeper's phone, others it masked."""
+    phone = point.keeper_phone
+    point.shown_keeper_phone = phone if owns_point(user, point) else mask_phone(phone)
+    return point
 
 
-def shown_keeper_phone(point):
-    user = current_user()
-    return point.keeper_phone if owns_point(user, point) else mask_phone(point.keeper_phone)
+def _shown_event(user, event):
+    """A history event as `user` may read it (the point is in her scope already)."""
+    event.shown_before = _shown_snapshot(user, event.before)
+    event.shown_after = _shown_snapshot(user, event.after)
+    return event
 
 
-def shown_snapshot(snapshot):
-    """A history snapshot as the viewer may see it (the point is in her scope already)."""
-    if not snapshot or "keeper_phone" not in snapshot:
-        return snapshot
-    if current_user().role in ("admin", "supervisor", "keeper"):  # owners, see owns_point
+def _shown_snapshot(user, snapshot):
+    if not snapshot or "keeper_phone" not in snapshot or sees_point_phones(user):
         return snapshot
     return {**snapshot, "keeper_phone": mask_phone(snapshot["keeper_phone"])}
 
@@ -66,9 +63,9 @@ def snapshot(point) -> dict:
     """The registry record as stored, for the audit log's before/after."""
     data = audit_snapshot(point, SNAPSHOT_FIELDS)
     data["services"] = list(point.services or [])
-    if point.location is not None:
-        shape = to_shape(point.location)
-        data["lon"], data["lat"] = shape.x, shape.y
+    position = geo.lonlat(point.location)
+    if position is not None:
+        data["lon"], data["lat"] = position
     return data
 
 
@@ -84,13 +81,16 @@ def list_points(user, args):
     if args.get("bbox"):
         # For a point and a rectangle, bounding-box overlap (&&) is exact, and it skips
         # ST_Intersects' geometry test and its costlier planning.
-        envelope = func.ST_MakeEnvelope(*args["bbox"], 4326)
+        envelope = func.ST_MakeEnvelope(*args["bbox"], geo.SRID)
         stmt = stmt.where(ServicePoint.location.op("&&")(envelope))
     if args.get("q"):
         stmt = stmt.where(_text_search(args["q"]))
     # Ordered by place, then id: stable pages, and a region prefix walks one index range.
     order = (ServicePoint.village_code, ServicePoint.id)
-    return paginate(stmt, args["limit"], args["offset"], order)
+    page = paginate(stmt, args, order)
+    for point in page["items"]:
+        _shown(user, point)
+    return page
 
 
 def _text_search(words):
@@ -99,7 +99,8 @@ def _text_search(words):
 
 
 def get_point(user, point_id, lock=False):
-    return get_in_scope(ServicePoint, point_id, point_scope(user), POINT_LOAD, lock=lock)
+    point = get_in_scope(ServicePoint, point_id, point_scope(user), POINT_LOAD, lock=lock)
+    return _shown(user, point)
 
 
 def create_point(user, data):
@@ -112,7 +113,7 @@ def create_point(user, data):
         bank_id=bank.id,
         bank_path=bank.path,
         county_code=village.code[:6],
-        location=_location(data["lon"], data["lat"]),
+        location=geo.point(data["lon"], data["lat"]),
         status="active",
         status_since=today(),
     )
@@ -135,7 +136,7 @@ def update_point(user, point_id, data):
         for terminal in point.terminals:  # fact rows follow their point's county
             terminal.county_code = point.county_code
     if "lon" in data:
-        point.location = _location(data.pop("lon"), data.pop("lat"))
+        point.location = geo.point(data.pop("lon"), data.pop("lat"))
     for name, value in data.items():
         setattr(point, name, value)
     after = snapshot(point)
@@ -145,13 +146,26 @@ def update_point(user, point_id, data):
     return get_point(user, point_id)
 
 
-def change_status(user, point_id, action, reason):
+def suspend_point(user, point_id, reason):
+    return _change_status(user, point_id, "suspend", reason)
+
+
+def close_point(user, point_id, reason):
+    return _change_status(user, point_id, "close", reason)
+
+
+def reopen_point(user, point_id, reason):
+    return _change_status(user, point_id, "reopen", reason)
+
+
+def _change_status(user, point_id, action, reason):
     """suspend / close / reopen: a state machine with dates and a required reason."""
     point = get_point(user, point_id, lock=True)
     sources, target = TRANSITIONS[action]
     if point.status not in sources:
-        conflict(f"状态为{point.status}的服务点不能执行{action} "
-                 f"A {point.status} point cannot be {action}ed (allowed from: {', '.join(sources)})")
+        raise Conflict(f"状态为{point.status}的服务点不能执行{action} "
+                       f"A {point.status} point cannot be {PAST[action]} "
+                       f"(allowed from: {', '.join(sources)})")
     before = snapshot(point)
     point.status, point.status_since, point.status_reason = target, today(), reason
     if target == "closed":
@@ -174,27 +188,23 @@ def point_history(user, point_id, args):
             and_(AuditEvent.entity == "terminal", AuditEvent.entity_id.in_(terminal_ids)),
         )
     )
-    return paginate(stmt, args["limit"], args["offset"], (AuditEvent.id,))
+    page = paginate(stmt, args, (AuditEvent.id,))
+    for event in page["items"]:
+        _shown_event(user, event)
+    return page
 
 
 def _bank_for_write(user, bank_id):
-    """A bank the user may register points for: any bank for an admin, her subtree for
-    a supervisor. Another bank reads as unknown, so ids outside scope reveal nothing."""
+    """A bank the user may register points for. Another bank reads as unknown, so ids
+    outside scope reveal nothing."""
     bank = db.session.get(Organisation, bank_id)
-    allowed = bank is not None and bank.is_bank and (
-        user.role == "admin" or (user.org is not None and bank.path.startswith(user.org.path))
-    )
-    if not allowed:
-        reject("bank_id", "无此银行或不在您的管辖范围 No such bank in your scope")
+    if not bank_for_write(user, bank):
+        raise InvalidField("bank_id", "无此银行或不在您的管辖范围 No such bank in your scope")
     return bank
 
 
 def _village(code):
     village = db.session.get(Region, code)
     if village is None or village.level != "village":
-        reject("village_code", "无此行政村 No village with this code")
+        raise InvalidField("village_code", "无此行政村 No village with this code")
     return village
-
-
-def _location(lon, lat):
-    return from_shape(Point(lon, lat), srid=4326)

@@ -1,9 +1,10 @@
 """Region schemas."""
-from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
+from app.core.fields import Text
+from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import Coordinate
 from app.models.regions import LEVELS
-from app.registry.common import PageArgsSchema, Text, page_schema
 
 CODE_PREFIX = validate.Regexp(r"^[0-9]{2,12}$", error="地区代码为2-12位数字 2-12 digit region code")
 
@@ -16,13 +17,6 @@ class RegionQueryArgsSchema(PageArgsSchema):
     level = fields.String(validate=validate.OneOf(LEVELS))
 
 
-def _coord(index):
-    def get(region):
-        return to_shape(region.centroid).coords[0][index] if region.centroid is not None else None
-
-    return fields.Function(get, allow_none=True, metadata={"type": "number"})
-
-
 class RegionSchema(Schema):
     code = fields.String()
     prefix = fields.String()
@@ -30,8 +24,8 @@ class RegionSchema(Schema):
     level = fields.String()
     parent_code = fields.String(allow_none=True)
     county_code = fields.String(allow_none=True)
-    lon = _coord(0)
-    lat = _coord(1)
+    lon = Coordinate("centroid", "lon", allow_none=True)
+    lat = Coordinate("centroid", "lat", allow_none=True)
     population = fields.Integer(allow_none=True)
     households = fields.Integer(allow_none=True)
 

@@ -1,11 +1,12 @@
 """Region queries. Regions are reference data: every signed-in user may browse them."""
-from flask_smorest import abort
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import defer
 
+from app.auth.scope import jurisdiction, within_jurisdiction
+from app.core.exceptions import InvalidField, NotFound
+from app.core.paging import paginate
 from app.extensions import db
 from app.models import Region
-from app.registry.common import paginate
 
 # Lists never need village polygons; they can be large.
 LIGHT = (defer(Region.geom),)
@@ -29,13 +30,13 @@ def list_regions(args):
         stmt = stmt.where(or_(by_name, Region.code.startswith(q)) if q.isdigit() else by_name)
     if args.get("level"):
         stmt = stmt.where(Region.level == args["level"])
-    return paginate(stmt, args["limit"], args["offset"], (Region.code,))
+    return paginate(stmt, args, (Region.code,))
 
 
 def region_detail(code: str):
     region = db.session.get(Region, full_code(code)) if code.isdigit() and len(code) <= 12 else None
     if region is None:
-        abort(404, message="无此地区 No region with this code")
+        raise NotFound("无此地区 No region with this code")
     region.parents = _parents(region)
     region.children_count = db.session.scalar(
         select(func.count()).where(Region.parent_code == region.code)
@@ -56,3 +57,23 @@ def _parents(region):
         chain.append(parent)
         code = parent.parent_code
     return list(reversed(chain))
+
+
+def publishing_region(user, data, field="region_prefix"):
+    """The region a rule (an alert, a limit) is published for: `data[field]`, by default
+    the user's jurisdiction. It must be a known region inside that jurisdiction, else a
+    422 on `field`. Takes the field out of `data`."""
+    prefix = data.pop(field, None)
+    if prefix is None:
+        prefix = jurisdiction(user) or ""
+    if not within_jurisdiction(user, prefix):
+        own = jurisdiction(user)
+        raise InvalidField(field, f"只能发布到本辖区 Only within your region ({own or '-'}) and narrower")
+    if prefix and not db.session.scalar(select(exists().where(Region.prefix == prefix))):
+        raise InvalidField(field, f"未知地区 Unknown region: {prefix}")
+    return prefix
+
+
+def county_of(prefix):
+    """The county of a region prefix, for the audit row; None above county level."""
+    return prefix[:6] if len(prefix) >= 6 else None

@@ -1,25 +1,25 @@
 """Terminal schemas."""
 from marshmallow import Schema, fields, validate
 
+from app.core.fields import Text, Timestamp
+from app.core.schemas import RequiredOnCreate
 from app.models.points import TERMINAL_KINDS
-from app.registry.common import Text, UtcDateTime
 
 CODE = validate.Regexp(r"^[0-9A-Za-z]+$", error="只能包含字母和数字 Letters and digits only")
 
 
 class TerminalUpdateSchema(Schema):
-    merchant_code = Text(20, min_length=1, validate=CODE, metadata={"description": "商户代码 Merchant code"})
-    terminal_code = Text(20, min_length=1, validate=CODE, metadata={"description": "终端代码 Terminal code"})
+    merchant_code = Text(20, min_length=1, validate=CODE, metadata={
+        "description": "商户代码 Merchant code", "example": "102150570110001"})
+    terminal_code = Text(20, min_length=1, validate=CODE, metadata={
+        "description": "终端代码 Terminal code", "example": "15050001"})
     serial_no = Text(50, allow_none=True)
     kind = fields.String(validate=validate.OneOf(TERMINAL_KINDS))
     installed_on = fields.Date(allow_none=True)
 
 
-class TerminalCreateSchema(TerminalUpdateSchema):
-    merchant_code = Text(20, min_length=1, validate=CODE, required=True,
-                         metadata={"description": "商户代码 Merchant code", "example": "102150570110001"})
-    terminal_code = Text(20, min_length=1, validate=CODE, required=True,
-                         metadata={"description": "终端代码 Terminal code", "example": "15050001"})
+class TerminalCreateSchema(RequiredOnCreate, TerminalUpdateSchema):
+    REQUIRED = ("merchant_code", "terminal_code")
 
 
 class TerminalRemoveSchema(Schema):
@@ -36,4 +36,4 @@ class TerminalSchema(Schema):
     kind = fields.String()
     installed_on = fields.Date(allow_none=True)
     removed_on = fields.Date(allow_none=True)
-    created_at = UtcDateTime()
+    created_at = Timestamp()

@@ -2,8 +2,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import tokens
-from app.auth.tokens import current_user
+from app.auth.tokens import current_user, login_required
 from app.registry.users import services
 from app.registry.users.schemas import (
     DeviceRevokeSchema,
@@ -20,14 +19,14 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1", description="用户与�
 
 @blp.route("/users")
 class Users(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.arguments(UserQueryArgsSchema, location="query")
     @blp.response(200, UserPageSchema)
     def get(self, args):
         """Users in your scope (phones masked unless you own the record)."""
         return services.list_users(current_user(), args)
 
-    @tokens.login_required("users.write")
+    @login_required("users.write")
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -37,13 +36,13 @@ class Users(MethodView):
 
 @blp.route("/users/<int:user_id>")
 class UserById(MethodView):
-    @tokens.login_required()
+    @login_required()
     @blp.response(200, UserSchema)
     def get(self, user_id):
         """One user."""
         return services.get_user(current_user(), user_id)
 
-    @tokens.login_required("users.write")
+    @login_required("users.write")
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data, user_id):
@@ -51,18 +50,20 @@ class UserById(MethodView):
         return services.update_user(current_user(), user_id, data)
 
 
-@blp.route("/users/<int:user_id>/devices", methods=["GET"])
-@tokens.login_required("devices.read")
-@blp.response(200, DeviceSchema(many=True))
-def list_devices(user_id):
-    """Phones this user has signed in on."""
-    return services.list_devices(current_user(), user_id)
+@blp.route("/users/<int:user_id>/devices")
+class UserDevices(MethodView):
+    @login_required("devices.read")
+    @blp.response(200, DeviceSchema(many=True))
+    def get(self, user_id):
+        """Phones this user has signed in on."""
+        return services.list_devices(current_user(), user_id)
 
 
-@blp.route("/devices/<int:device_id>/revoke", methods=["POST"])
-@tokens.login_required("devices.revoke")
-@blp.arguments(DeviceRevokeSchema)
-@blp.response(200, DeviceSchema)
-def revoke_device(data, device_id):
-    """A lost phone: stop the device and every token issued to it."""
-    return services.revoke_device(current_user(), device_id, data.get("reason"))
+@blp.route("/devices/<int:device_id>/revoke")
+class RevokeDevice(MethodView):
+    @login_required("devices.revoke")
+    @blp.arguments(DeviceRevokeSchema)
+    @blp.response(200, DeviceSchema)
+    def post(self, data, device_id):
+        """A lost phone: stop the device and every token issued to it."""
+        return services.revoke_device(current_user(), device_id, data.get("reason"))

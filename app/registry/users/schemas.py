@@ -1,9 +1,10 @@
 """User and device schemas. A password goes in, never out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from app.core.fields import Id, Phone, Text, Timestamp
+from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import RequiredOnCreate
 from app.models.people import ROLES
-from app.registry.common import Id, PageArgsSchema, Phone, Text, UtcDateTime, page_schema
-from app.registry.users import services
 
 COUNTY = validate.Regexp(r"^[0-9]{6}$", error="县代码为6位数字 6-digit county code")
 
@@ -29,10 +30,11 @@ class UserUpdateSchema(Schema):
                     metadata={"description": "Sets a new password (stored hashed). null: no sign-in"})
 
 
-class UserCreateSchema(UserUpdateSchema):
+class UserCreateSchema(RequiredOnCreate, UserUpdateSchema):
+    REQUIRED = ("display_name",)
+
     username = Text(64, min_length=3, required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9_.-]+$", error="用户名只能含字母、数字和_.- Letters, digits and _.- only"))
-    display_name = Text(100, min_length=1, required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
     @validates("password")
@@ -45,8 +47,8 @@ class UserSchema(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
-    phone = fields.Function(services.shown_phone, allow_none=True,
-                            metadata={"type": "string", "description": "Masked unless you own the record"})
+    phone = fields.String(attribute="shown_phone", allow_none=True,
+                          metadata={"description": "Masked unless you own the record"})
     role = fields.String()
     org_id = fields.Integer(allow_none=True)
     org_name = fields.String(attribute="org.name", allow_none=True)
@@ -54,7 +56,7 @@ class UserSchema(Schema):
     county_code = fields.String(allow_none=True)
     active = fields.Boolean()
     can_sign_in = fields.Function(lambda u: u.password_hash is not None, metadata={"type": "boolean"})
-    created_at = UtcDateTime()
+    created_at = Timestamp()
 
 
 UserPageSchema = page_schema("UserPage", UserSchema)
@@ -66,9 +68,9 @@ class DeviceSchema(Schema):
     label = fields.String(allow_none=True)
     device_hint = fields.Function(lambda d: "…" + d.device_key[-4:], metadata={
         "type": "string", "description": "Last characters of the device id, to tell phones apart"})
-    registered_at = UtcDateTime()
-    last_seen_at = UtcDateTime(allow_none=True)
-    revoked_at = UtcDateTime(allow_none=True)
+    registered_at = Timestamp()
+    last_seen_at = Timestamp(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)
 
 
 class DeviceRevokeSchema(Schema):

@@ -1,65 +1,32 @@
 """People and their devices: scoped lists, creation and changes, device revocation.
 
-Who sees whom (reads):
-  admin       everyone
-  supervisor  users of her bank's subtree (staff, grid workers, field agents) and the
-              keepers of its points
-  regulator   users working in her region (county code or point in it), read-only
-  others      only themselves
-Who changes whom: an admin anyone; a supervisor the keepers, grid workers and field
-agents of her bank's subtree. Phones are shown unmasked to the person herself, to an
-admin and to the supervisor who manages her (the owners of the record).
+Who sees whom is app.auth.scope.user_scope; who changes whom, `manages`: an admin
+anyone, a supervisor the keepers, grid workers and field agents of her bank's subtree.
+Phones are shown unmasked to the person herself and to whoever manages her (the owners
+of the record): a user returned from here carries `shown_phone` for its reader.
 """
-from sqlalchemy import or_, select, true
+from sqlalchemy import or_, select
 
 from app.audit import record_change
 from app.audit import snapshot as audit_snapshot
 from app.auth import tokens
-from app.auth.scope import point_scope, region_prefix
-from app.auth.tokens import current_user, hash_password, revoke_user_tokens
+from app.auth.scope import manages, org_in_reach, point_scope, sees_phone_of, user_scope
+from app.auth.tokens import hash_password, revoke_user_tokens
+from app.core.exceptions import Conflict, Forbidden, InvalidField
+from app.core.lookup import get_in_scope
+from app.core.paging import paginate
 from app.extensions import db
 from app.models import Device, Organisation, ServicePoint, User
 from app.privacy import mask_phone
-from app.registry.common import conflict, forbid, get_in_scope, paginate, reject
 
-MANAGED_BY_SUPERVISOR = ("keeper", "grid_worker", "field_agent")
 ORG_ROLES = ("supervisor", "regulator", "field_agent", "grid_worker")
 FIELDS = ("username", "display_name", "phone", "role", "org_id", "point_id", "county_code", "active")
 
 
-def user_scope(user):
-    if user.role == "admin":
-        return true()
-    if user.role == "supervisor" and user.org:
-        path = user.org.path
-        return or_(
-            User.org_id.in_(select(Organisation.id).where(Organisation.path.startswith(path))),
-            User.point_id.in_(select(ServicePoint.id).where(ServicePoint.bank_path.startswith(path))),
-        )
-    if user.role == "regulator" and user.org:
-        prefix = region_prefix(user.org.region_code)
-        if not prefix:
-            return User.id == user.id
-        return or_(
-            User.county_code.startswith(prefix),
-            User.point_id.in_(select(ServicePoint.id).where(ServicePoint.village_code.startswith(prefix))),
-            User.org_id == user.org_id,
-        )
-    return User.id == user.id
-
-
-def manages(actor, role) -> bool:
-    """May `actor` create or change a user of this role (one already in her read scope)?"""
-    return actor.role == "admin" or (actor.role == "supervisor" and role in MANAGED_BY_SUPERVISOR)
-
-
-def shown_phone(target):
-    actor = current_user()
-    if actor.id == target.id or actor.role == "admin":
-        return target.phone
-    if manages(actor, target.role):
-        return target.phone  # she sees only users of her subtree, so she manages this one
-    return mask_phone(target.phone)
+def _shown(actor, target):
+    """The user as `actor` may read her: the phone masked unless she owns the record."""
+    target.shown_phone = target.phone if sees_phone_of(actor, target) else mask_phone(target.phone)
+    return target
 
 
 def snapshot(target) -> dict:
@@ -79,19 +46,22 @@ def list_users(actor, args):
         q = args["q"]
         stmt = stmt.where(or_(User.username.icontains(q, autoescape=True),
                               User.display_name.icontains(q, autoescape=True)))
-    return paginate(stmt, args["limit"], args["offset"], (User.id,))
+    page = paginate(stmt, args, (User.id,))
+    for target in page["items"]:
+        _shown(actor, target)
+    return page
 
 
 def get_user(actor, user_id, lock=False):
-    return get_in_scope(User, user_id, user_scope(actor), lock=lock)
+    return _shown(actor, get_in_scope(User, user_id, user_scope(actor), lock=lock))
 
 
 def create_user(actor, data):
     if not manages(actor, data["role"]):
-        forbid("主管只能添加服务点负责人、网格员和流动服务队员 "
-               "Supervisors add keepers, grid workers and field agents only")
+        raise Forbidden("主管只能添加服务点负责人、网格员和流动服务队员 "
+                        "Supervisors add keepers, grid workers and field agents only")
     if db.session.scalar(select(User.id).where(User.username == data["username"])):
-        conflict("用户名已被使用 This username is taken")
+        raise Conflict("用户名已被使用 This username is taken")
     password = data.pop("password", None)
     data.setdefault("active", True)
     target = User(**data)
@@ -101,13 +71,13 @@ def create_user(actor, data):
     db.session.flush()
     record_change(actor, "create", "user", target.id, None, snapshot(target), target.county_code)
     db.session.commit()
-    return target
+    return _shown(actor, target)
 
 
 def update_user(actor, user_id, data):
     target = get_user(actor, user_id, lock=True)
     if not manages(actor, target.role):
-        forbid("您不能修改此用户 You may not change this user")
+        raise Forbidden("您不能修改此用户 You may not change this user")
     before = snapshot(target)
     password_changed = "password" in data
     if password_changed:
@@ -120,7 +90,7 @@ def update_user(actor, user_id, data):
     record_change(actor, "update", "user", target.id, before, snapshot(target), target.county_code,
                   "password set" if password_changed else None)
     db.session.commit()
-    return target
+    return _shown(actor, target)
 
 
 def _check_links(actor, target):
@@ -135,32 +105,28 @@ def _check_role_links(actor, target):
             select(ServicePoint).where(ServicePoint.id == target.point_id, point_scope(actor))
         ) if target.point_id else None
         if point is None:
-            reject("point_id", "服务点负责人须关联您管辖的服务点 A keeper needs a point in your scope")
+            raise InvalidField("point_id", "服务点负责人须关联您管辖的服务点 A keeper needs a point in your scope")
         target.county_code = point.county_code
     elif target.point_id is not None:
-        reject("point_id", "只有服务点负责人关联服务点 Only keepers belong to a point")
+        raise InvalidField("point_id", "只有服务点负责人关联服务点 Only keepers belong to a point")
     if target.role in ORG_ROLES:
         org = db.session.get(Organisation, target.org_id) if target.org_id else None
         wanted_regulator = target.role == "regulator"
-        if org is None or (org.kind == "regulator") != wanted_regulator or not _org_in_reach(actor, org):
+        if org is None or (org.kind == "regulator") != wanted_regulator or not org_in_reach(actor, org):
             kind = "人民银行分行 a regulator" if wanted_regulator else "您管辖的银行机构 a bank in your scope"
-            reject("org_id", f"须关联{kind} Must belong to {kind.split(' ', 1)[1]}")
+            raise InvalidField("org_id", f"须关联{kind} Must belong to {kind.split(' ', 1)[1]}")
         if target.county_code is None and org.region_code and org.region_code[4:6] != "00":
             target.county_code = org.region_code[:6]
     elif target.org_id is not None:
         if target.role == "keeper":
-            reject("org_id", "服务点负责人属于服务点而非机构 A keeper belongs to a point, not an organisation")
+            raise InvalidField("org_id", "服务点负责人属于服务点而非机构 A keeper belongs to a point, not an organisation")
         _require_org_in_reach(actor, target.org_id)
-
-
-def _org_in_reach(actor, org) -> bool:
-    return actor.role == "admin" or (actor.org is not None and org.path.startswith(actor.org.path))
 
 
 def _require_org_in_reach(actor, org_id):
     org = db.session.get(Organisation, org_id)
-    if org is None or not _org_in_reach(actor, org):
-        reject("org_id", "无此机构 No such organisation in your scope")
+    if org is None or not org_in_reach(actor, org):
+        raise InvalidField("org_id", "无此机构 No such organisation in your scope")
 
 
 # Devices -------------------------------------------------------------------------
@@ -177,7 +143,7 @@ def revoke_device(actor, device_id, reason=None):
     in_scope = Device.user_id.in_(select(User.id).where(user_scope(actor)))
     device = get_in_scope(Device, device_id, in_scope, lock=True)
     if device.revoked_at is not None:
-        conflict("设备已停用 This device is already revoked")
+        raise Conflict("设备已停用 This device is already revoked")
     owner = db.session.get(User, device.user_id)
     before = {"user_id": device.user_id, "label": device.label, "revoked_at": None}
     tokens.revoke_device(device)
