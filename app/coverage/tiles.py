@@ -10,6 +10,7 @@ low zooms, which hold tens of thousands of points, are kept in a small in-proces
 under that same key; higher zooms are a few index probes and are made each time.
 """
 import hashlib
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -43,8 +44,7 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None):
     bounding-box test (&&) in WGS-84 uses the geometry index; ST_AsMVTGeom clips and
     moves the rows to tile coordinates in Web Mercator."""
     envelope = func.ST_TileEnvelope(z, x, y)
-    # The tile plus its buffer, in WGS-84, for the index test.
-    bounds = func.ST_Transform(func.ST_TileEnvelope(z, x, y, literal_column("margin => %r" % (BUFFER / EXTENT))), 4326)
+    bounds = func.ST_MakeEnvelope(*lonlat_bounds(z, x, y), 4326)
     if layer == "points":
         geom = func.ST_AsMVTGeom(func.ST_Transform(ServicePoint.location, 3857), envelope, EXTENT, BUFFER, True)
         rows = select(
@@ -66,6 +66,21 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None):
     )).select_from(tile)
 
 
+def lonlat_bounds(z, x, y):
+    """The tile plus its buffer in WGS-84 degrees, for the index test. Computed here, not
+    by transforming ST_TileEnvelope's margin, which wraps past 180 degrees at the edge."""
+    n, margin = 2 ** z, BUFFER / EXTENT
+
+    def lon(tx):
+        return max(-180.0, min(180.0, tx / n * 360.0 - 180.0))
+
+    def lat(ty):
+        ty = max(0.0, min(float(n), ty))
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+
+    return lon(x - margin), lat(y + 1 + margin), lon(x + 1 + margin), lat(y - margin)
+
+
 def parse(layer, z, x, y):
     """Validate a tile address: a known layer, a zoom in range, x and y on its grid."""
     if layer not in LAYERS:
@@ -85,7 +100,10 @@ def parse(layer, z, x, y):
 
 
 def etag(user, layer, z, x, y, distance_m, dormant_days):
-    version = db.session.scalar(select(coverage_state.c.version))
+    # Version and time of the last change: the time keeps tags unique even if the state
+    # row is ever emptied and the count starts again.
+    state = db.session.execute(select(coverage_state.c.version, coverage_state.c.changed_at)).first()
+    version = f"{state.version}@{state.changed_at.timestamp()}" if state else "0"
     key = f"{layer}/{z}/{x}/{y}|{describe(user)}|{distance_m}|{dormant_days}|{version}"
     return hashlib.sha1(key.encode()).hexdigest()
 

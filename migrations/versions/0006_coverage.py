@@ -116,10 +116,19 @@ BEGIN
     RETURN coverage_refresh(codes);
 END $$;
 
+-- The data version tiles and figures are tagged with. A row, not a sequence: the bump is
+-- part of the transaction, so no reader sees the new version before the new data. It
+-- serialises registry writes on one row until commit; they are rare (people editing).
+CREATE FUNCTION coverage_bump() RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO coverage_state (id, version, changed_at) VALUES (true, 1, now())
+    ON CONFLICT (id) DO UPDATE SET version = coverage_state.version + 1, changed_at = now();
+$$;
+
 CREATE FUNCTION coverage_on_points() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE coverage_state SET version = version + 1, changed_at = now();
+    PERFORM coverage_bump();
     -- Once per session; ON COMMIT DELETE ROWS empties it with each transaction.
     IF to_regclass('pg_temp.coverage_changed') IS NULL THEN
         CREATE TEMP TABLE coverage_changed (
@@ -157,7 +166,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     codes text[];
 BEGIN
-    UPDATE coverage_state SET version = version + 1, changed_at = now();
+    PERFORM coverage_bump();
     SELECT array_agg(n.code) INTO codes FROM new_rows n WHERE n.level = 'village';
     IF codes IS NOT NULL THEN
         PERFORM coverage_refresh(codes);
@@ -225,6 +234,7 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS coverage_on_points()")
     op.execute("DROP FUNCTION IF EXISTS coverage_points_changed()")
     op.execute("DROP FUNCTION IF EXISTS coverage_refresh(text[])")
+    op.execute("DROP FUNCTION IF EXISTS coverage_bump()")
     op.execute("DROP INDEX IF EXISTS ix_service_points_active_location")
     op.execute("DROP TABLE IF EXISTS coverage_state")
     op.execute("DROP TABLE IF EXISTS village_coverage")
