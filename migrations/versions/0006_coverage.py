@@ -32,14 +32,21 @@ BULK_ROWS = 2000
 
 FUNCTIONS = f"""
 -- Recompute the given villages (all villages when codes is NULL).
--- KNN (<->) walks the partial index of active points in degree distance; the few nearest
--- candidates are then ranked in metres on the spheroid, since a degree of longitude is
--- shorter than one of latitude and the degree order can swap two close candidates.
+-- KNN (<->) walks the partial index of active points in planar degrees. A degree of
+-- longitude is shorter than one of latitude (cos(lat)), so the nearest in metres may be
+-- a later candidate, but never one farther in degrees than the first candidate divided
+-- by cos(lat) (1% added for the spheroid): only those few get the costly distance on
+-- the spheroid.
 CREATE FUNCTION coverage_refresh(codes text[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
+    -- One shape of query for both uses: "codes IS NULL OR code = ANY(codes)" would get a
+    -- generic plan that scans every village even for a handful of codes.
+    IF codes IS NULL THEN
+        codes := ARRAY(SELECT code FROM regions WHERE level = 'village');
+    END IF;
     INSERT INTO village_coverage AS vc
         (village_code, county_code, points_inside, nearest_point_id, nearest_m, updated_at)
     SELECT v.code, left(v.code, 6),
@@ -52,17 +59,21 @@ BEGIN
            END,
            nn.id, nn.m, now()
       FROM regions v
+      CROSS JOIN LATERAL (SELECT coalesce(v.geom, v.centroid) AS shape) g
       LEFT JOIN LATERAL (
-          SELECT c.id, ST_Distance(c.location::geography,
-                                   coalesce(v.geom, v.centroid)::geography) AS m
-            FROM (SELECT p.id, p.location FROM service_points p
-                   WHERE p.status = 'active'
-                   ORDER BY p.location <-> coalesce(v.geom, v.centroid)
-                   LIMIT 8) c
+          SELECT k.id, ST_Distance(k.location::geography, g.shape::geography) AS m
+            FROM (SELECT c.*, min(c.d) OVER () AS d1
+                    FROM (SELECT p.id, p.location, p.location <-> g.shape AS d
+                            FROM service_points p
+                           WHERE p.status = 'active'
+                           ORDER BY p.location <-> g.shape
+                           LIMIT 8) c) k
+           WHERE k.d <= k.d1 * 1.01 / cos(radians(least(89.0,
+                     greatest(abs(ST_YMin(g.shape)), abs(ST_YMax(g.shape))) + 1.0)))
            ORDER BY 2, 1
            LIMIT 1
-      ) nn ON coalesce(v.geom, v.centroid) IS NOT NULL
-     WHERE v.level = 'village' AND (codes IS NULL OR v.code = ANY (codes))
+      ) nn ON g.shape IS NOT NULL
+     WHERE v.code = ANY (codes) AND v.level = 'village'
     ON CONFLICT (village_code) DO UPDATE
        SET points_inside = excluded.points_inside,
            nearest_point_id = excluded.nearest_point_id,
@@ -135,7 +146,8 @@ BEGIN
             id integer, location geometry(Point, 4326), village_code text, active boolean
         ) ON COMMIT DELETE ROWS;
     END IF;
-    TRUNCATE coverage_changed;
+    -- DELETE, not TRUNCATE: truncating makes a new file for the table on every statement.
+    DELETE FROM coverage_changed;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO coverage_changed
         SELECT n.id, n.location, n.village_code, true FROM new_rows n WHERE n.status = 'active';
