@@ -198,6 +198,13 @@ def bench_tiles(url, dsn, requests_per_zoom):
         token = http.post(f"{server.url}/api/v1/auth/login",
                           json={"username": "demo-admin", "password": password}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
+        # The floor of any request through this stack (HTTP, a pooled connection, one
+        # query), so the tiles' overhead can be read against it.
+        floor = []
+        for _ in range(requests_per_zoom):
+            floor.append(ms(lambda: http.get(f"{server.url}/healthz").raise_for_status())[0])
+        print(f"(3) stack floor: GET /healthz (no auth, one query) p50 {pct(floor, 50):6.1f} ms "
+              f"p95 {pct(floor, 95):6.1f} ms")
         with app.app_context(), psycopg.connect(dsn, autocommit=True) as conn:
             sql = {(layer, c): compile_(layer, *c) for layer in LAYERS for z in ZOOMS for c in cases[z]}
             for layer in LAYERS:

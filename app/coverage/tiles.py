@@ -16,12 +16,13 @@ import threading
 from collections import OrderedDict
 
 from flask import Blueprint, Response, request
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select
 
 from app.auth.scope import coverage_scope, describe, point_scope, require
 from app.core.exceptions import InvalidField, NotFound, Unauthenticated
 from app.coverage.models import coverage_state
 from app.coverage.models import village_coverage as vc
+from app.core.clock import today
 from app.coverage.services import distance_setting, dormant_expr, dormant_setting, status_expr
 from app.extensions import db
 from app.models import Region, ServicePoint
@@ -39,12 +40,13 @@ _cache: OrderedDict[str, bytes] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None):
+def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None, bounds=None):
     """The ST_AsMVT select for one tile of a layer, filtered by the user's scope. The
     bounding-box test (&&) in WGS-84 uses the geometry index; ST_AsMVTGeom clips and
-    moves the rows to tile coordinates in Web Mercator."""
+    moves the rows to tile coordinates in Web Mercator. z, x, y (and the bounds) may be
+    bind parameters, so the statement can be compiled once and run for every tile."""
     envelope = func.ST_TileEnvelope(z, x, y)
-    bounds = func.ST_MakeEnvelope(*lonlat_bounds(z, x, y), 4326)
+    bounds = func.ST_MakeEnvelope(*(bounds or lonlat_bounds(z, x, y)), 4326)
     if layer == "points":
         geom = func.ST_AsMVTGeom(func.ST_Transform(ServicePoint.location, 3857), envelope, EXTENT, BUFFER, True)
         rows = select(
@@ -64,6 +66,28 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None):
     return select(func.coalesce(
         func.ST_AsMVT(literal_column("tile"), layer, EXTENT, "geom"), literal_column("''::bytea")
     )).select_from(tile)
+
+
+TILE_PARAMS = ("z", "x", "y", "west", "south", "east", "north")
+_compiled: dict = {}
+
+
+def compiled_tile_sql(user, layer, distance_m, dormant_days):
+    """(SQL, fixed parameters) of a layer's tile query for this user's scope, compiled
+    once per scope and setting: building and compiling the statement costs more than
+    running it at high zooms. The data version comes back in the same round trip."""
+    key = (layer, describe(user), distance_m, dormant_days, today())
+    hit = _compiled.get(key)
+    if hit is None:
+        z, x, y, *bounds = (bindparam(name) for name in TILE_PARAMS)
+        stmt = tile_query(user, layer, z, x, y, distance_m, dormant_days, bounds)
+        stmt = stmt.add_columns(data_version())
+        compiled = stmt.compile(dialect=db.engine.dialect)
+        hit = str(compiled), {k: v for k, v in compiled.params.items() if k not in TILE_PARAMS}
+        if len(_compiled) > 4096:  # scopes are few; a bound all the same
+            _compiled.clear()
+        _compiled[key] = hit
+    return hit
 
 
 def lonlat_bounds(z, x, y):
@@ -99,30 +123,45 @@ def parse(layer, z, x, y):
     return values["z"], values["x"], values["y"]
 
 
-def etag(user, layer, z, x, y, distance_m, dormant_days):
-    # Version and time of the last change: the time keeps tags unique even if the state
-    # row is ever emptied and the count starts again.
-    state = db.session.execute(select(coverage_state.c.version, coverage_state.c.changed_at)).first()
-    version = f"{state.version}@{state.changed_at.timestamp()}" if state else "0"
-    key = f"{layer}/{z}/{x}/{y}|{describe(user)}|{distance_m}|{dormant_days}|{version}"
+def data_version():
+    """The version and time of the last change of points or villages (the time keeps
+    versions unique even if the state row is ever emptied and the count starts again)."""
+    return select(func.concat(coverage_state.c.version, "@", func.extract("epoch", coverage_state.c.changed_at))
+                  ).scalar_subquery()
+
+
+def etag(user, layer, z, x, y, distance_m, dormant_days, version):
+    key = f"{layer}/{z}/{x}/{y}|{describe(user)}|{distance_m}|{dormant_days}|{version or 0}"
     return hashlib.sha1(key.encode()).hexdigest()
 
 
-def tile(user, layer, z, x, y):
-    """(ETag, bytes or None when the client's copy is current) for a tile request."""
+def tile(user, layer, z, x, y, if_none_match=()):
+    """(ETag, bytes or None when the client's copy is current) for a tile request.
+
+    A revalidation, or a low zoom (cached here), first reads the data version to know
+    the tag; any other tile is made and tagged in one round trip."""
     require(user, "coverage.read")
     distance_m, dormant_days = distance_setting(), dormant_setting()
-    tag = etag(user, layer, z, x, y, distance_m, dormant_days)
-    if tag in request.if_none_match:
-        return tag, None
-    if z <= CACHED_ZOOMS:
-        with _cache_lock:
-            data = _cache.get(tag)
-            if data is not None:
-                _cache.move_to_end(tag)
-                return tag, data
-    data = bytes(db.session.scalar(tile_query(user, layer, z, x, y, distance_m, dormant_days)) or b"")
-    if z <= CACHED_ZOOMS:
+    cached = z <= CACHED_ZOOMS
+    if cached or if_none_match:
+        tag = etag(user, layer, z, x, y, distance_m, dormant_days, db.session.scalar(select(data_version())))
+        if tag in if_none_match:
+            return tag, None
+        if cached:
+            with _cache_lock:
+                data = _cache.get(tag)
+                if data is not None:
+                    _cache.move_to_end(tag)
+                    return tag, data
+    sql, fixed = compiled_tile_sql(user, layer, distance_m, dormant_days)
+    params = dict(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))), **fixed)
+    # Planned with this tile's values (prepare=False): a generic plan for a bounding box
+    # cannot know how many rows it holds.
+    conn = db.session.connection().connection.driver_connection
+    data, version = conn.execute(sql, params, prepare=False).fetchone()
+    data = bytes(data or b"")
+    tag = etag(user, layer, z, x, y, distance_m, dormant_days, version)
+    if cached:
         with _cache_lock:
             _cache[tag] = data
             while len(_cache) > CACHE_ENTRIES:
@@ -149,7 +188,7 @@ def get_tile(layer, z, x, y):
         raise NotFound("瓦片地址应以.mvt结尾 Tile addresses end in .mvt")
     address = parse(layer, z, x, y[: -len(".mvt")])
     user = bearer_user()
-    tag, data = tile(user, layer, *address)
+    tag, data = tile(user, layer, *address, if_none_match=request.if_none_match)
     # Private: the tile depends on who asks. A minute fresh, then a cheap revalidation.
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, max-age=60", "Vary": "Authorization"}
     if data is None:
