@@ -265,3 +265,21 @@ def test_full_refresh_agrees_with_incremental(ctx, township):
              for c, r in coverage_rows().items()}
     assert after == before
     db.session.rollback()
+
+
+def test_a_bulk_load_recomputes_every_village(ctx, township):
+    """More than 2,000 points in one statement (an import, the demo loader's COPY) take
+    the set-based path: every village recomputed once, with the same result."""
+    db.session.execute(text("""
+        insert into service_points (bank_id, bank_path, name, shop_name, keeper_name,
+                                    village_code, county_code, location, services, status, signage)
+        select b.id, b.path, '红旗村服务点' || g, '商店', '李', '150502001003', '150502',
+               ST_SetSRID(ST_MakePoint(122.40 + g * 1e-6, 43.60), 4326), '{}', 'active', false
+          from generate_series(1, 2001) g, organisations b where b.id = :bank
+    """), {"bank": township["bank"]})
+    db.session.commit()
+    rows = coverage_rows()
+    assert rows["150502001003"].points_inside == 2001 and rows["150502001003"].nearest_m == 0
+    # 东风村's west edge (122.44) is now 0.038 degrees from the nearest of them.
+    assert rows["150502001004"].nearest_m == pytest.approx((122.44 - 122.402001) * DEG_LON, rel=0.01)
+    assert rows["210102001001"].points_inside == 1

@@ -115,8 +115,13 @@ BEGIN
           JOIN coverage_changed c ON c.active
          WHERE (vc.nearest_m IS NULL OR vc.nearest_m > {NEAR_M})
            AND coalesce(v.geom, v.centroid) IS NOT NULL
-           AND (vc.nearest_m IS NULL OR ST_DWithin(coalesce(v.geom, v.centroid)::geography,
-                                                  c.location::geography, vc.nearest_m))
+           -- a box in degrees first (cheap), then the distance on the spheroid
+           AND (vc.nearest_m IS NULL OR (
+                coalesce(v.geom, v.centroid) && ST_Expand(c.location,
+                    vc.nearest_m / 111320.0 / cos(radians(least(89.0, abs(ST_Y(c.location)) + 1.0))),
+                    vc.nearest_m / 111320.0)
+                AND ST_DWithin(coalesce(v.geom, v.centroid)::geography,
+                               c.location::geography, vc.nearest_m)))
         UNION ALL
         -- villages without a polygon count their points by code
         SELECT c.village_code FROM coverage_changed c
