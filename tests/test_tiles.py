@@ -111,6 +111,7 @@ def test_low_zoom_tile_served_from_cache_is_the_same(client, login, world):
     ("points/3/0/0.png", 404, None),
     ("roads/3/0/0.mvt", 404, None),            # unknown layer
     ("points/99999999999/0/0.mvt", 422, "z"),
+    ("points/3/0", 404, None),                 # no such path: JSON all the same
 ])
 def test_bad_tile_addresses(client, login, world, address, status, field):
     resp = client.get(f"/tiles/{address}", headers=login("admin"))

@@ -137,12 +137,11 @@ def region_figures(user, args):
         vgroup = func.left(Region.code, child_len).label("prefix")
         pgroup = func.left(ServicePoint.village_code, child_len).label("prefix")
         points = {r["prefix"]: r for r in db.session.execute(point_counts(pgroup)).mappings()}
-        rows = db.session.execute(village_counts(vgroup)).mappings().all()
-        names = _names([r["prefix"] for r in rows] + list(points))
-        for key in sorted(set(points) | {r["prefix"] for r in rows}):
-            row = next((r for r in rows if r["prefix"] == key), {})
+        villages = {r["prefix"]: r for r in db.session.execute(village_counts(vgroup)).mappings()}
+        names = _names(set(villages) | set(points))
+        for key in sorted(set(villages) | set(points)):
             children.append({"code": key, "name": names.get(key), "level": LEVEL_OF_LENGTH[child_len],
-                             **_figures(row, points.get(key, {}))})
+                             **_figures(villages.get(key, {}), points.get(key, {}))})
     return {
         "region": prefix, "name": region.name if region else "全国 National",
         "level": region.level if region else "national",
