@@ -76,7 +76,7 @@ def compiled_tile_sql(user, layer, distance_m, dormant_days):
     """(SQL, fixed parameters) of a layer's tile query for this user's scope, compiled
     once per scope and setting: building and compiling the statement costs more than
     running it at high zooms. The data version comes back in the same round trip."""
-    key = (layer, describe(user), distance_m, dormant_days, today())
+    key = (layer, scope_key(user), distance_m, dormant_days, today())
     hit = _compiled.get(key)
     if hit is None:
         z, x, y, *bounds = (bindparam(name) for name in TILE_PARAMS)
@@ -123,6 +123,12 @@ def parse(layer, z, x, y):
     return values["z"], values["x"], values["y"]
 
 
+def scope_key(user):
+    """What the user's tiles depend on: her scope in words, and her organisation's region
+    (a bank's staff see the villages of that region)."""
+    return f"{describe(user)}|{user.org.region_code if user.org else ''}"
+
+
 def data_version():
     """The version and time of the last change of points or villages (the time keeps
     versions unique even if the state row is ever emptied and the count starts again)."""
@@ -131,7 +137,7 @@ def data_version():
 
 
 def etag(user, layer, z, x, y, distance_m, dormant_days, version):
-    key = f"{layer}/{z}/{x}/{y}|{describe(user)}|{distance_m}|{dormant_days}|{version or 0}"
+    key = f"{layer}/{z}/{x}/{y}|{scope_key(user)}|{distance_m}|{dormant_days}|{version or 0}"
     return hashlib.sha1(key.encode()).hexdigest()
 
 
