@@ -283,3 +283,38 @@ def test_a_bulk_load_recomputes_every_village(ctx, township):
     # 东风村's west edge (122.44) is now 0.038 degrees from the nearest of them.
     assert rows["150502001004"].nearest_m == pytest.approx((122.44 - 122.402001) * DEG_LON, rel=0.01)
     assert rows["210102001001"].points_inside == 1
+
+
+def test_concurrent_closures_leave_no_closed_point_as_nearest(app, township, database_url):
+    """Two transactions each close one of 前进村's two points. Without serialising the
+    upkeep, each would see the other's point still open and keep it as the nearest."""
+    import threading
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    with app.app_context():
+        bank = db.session.get(Organisation, township["bank"])
+        village = db.session.get(f.Region, township["前进村"])
+        second = f.make_point(bank, village, "前进村二号服务点", 122.299, 43.599).id
+        db.session.commit()
+        db.session.remove()
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    close = "update service_points set status = 'closed' where id = %s"
+    with psycopg.connect(dsn) as first:
+        first.execute(close, (township["p1"],))
+
+        def other():
+            with psycopg.connect(dsn) as conn:
+                conn.execute(close, (second,))  # waits for the first to commit
+                conn.commit()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1)  # let it reach the lock; it cannot pass it yet
+        first.commit()
+    thread.join(timeout=60)
+    with app.app_context():
+        row = coverage_rows()[township["前进村"]]
+        assert row.points_inside == 0
+        assert row.nearest_point_id not in (township["p1"], second)

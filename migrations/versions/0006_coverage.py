@@ -141,9 +141,19 @@ LANGUAGE sql AS $$
     ON CONFLICT (id) DO UPDATE SET version = coverage_state.version + 1, changed_at = now();
 $$;
 
+-- One writer of coverage at a time, until it commits. Two transactions each closing one
+-- of a village's two points would otherwise each see the other's point still open and
+-- leave a closed point as the village's nearest. A village near a county border depends
+-- on points of the next county, so the lock is not per county. Each statement of these
+-- functions takes a fresh snapshot (READ COMMITTED), so after the wait it sees what the
+-- previous writer committed. Registry changes are rare; imports hold it for their batch.
+CREATE FUNCTION coverage_lock() RETURNS void
+LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(hashtext('village_coverage')) $$;
+
 CREATE FUNCTION coverage_on_points() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM coverage_lock();
     PERFORM coverage_bump();
     -- Once per session; ON COMMIT DELETE ROWS empties it with each transaction.
     IF to_regclass('pg_temp.coverage_changed') IS NULL THEN
@@ -183,6 +193,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     codes text[];
 BEGIN
+    PERFORM coverage_lock();
     PERFORM coverage_bump();
     SELECT array_agg(n.code) INTO codes FROM new_rows n WHERE n.level = 'village';
     IF codes IS NOT NULL THEN
@@ -252,6 +263,7 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS coverage_points_changed()")
     op.execute("DROP FUNCTION IF EXISTS coverage_refresh(text[])")
     op.execute("DROP FUNCTION IF EXISTS coverage_bump()")
+    op.execute("DROP FUNCTION IF EXISTS coverage_lock()")
     op.execute("DROP INDEX IF EXISTS ix_service_points_active_location")
     op.execute("DROP TABLE IF EXISTS coverage_state")
     op.execute("DROP TABLE IF EXISTS village_coverage")
