@@ -20,6 +20,10 @@ def test_landing_conformance_collections(client, login, world):
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf["conformsTo"]
     cols = client.get("/ogc/collections", headers=headers).get_json()["collections"]
     assert [c["id"] for c in cols] == ["service_points", "villages"]
+    desc = next(link["href"] for link in landing["links"] if link["rel"] == "service-desc")
+    document = client.get(desc.replace("http://localhost", ""), headers=headers).get_json()
+    assert document["openapi"].startswith("3.0")
+    assert "/collections/{collectionId}/items" in document["paths"]
     one = client.get("/ogc/collections/villages", headers=headers).get_json()
     assert one["id"] == "villages" and any(link["rel"] == "items" for link in one["links"])
 
