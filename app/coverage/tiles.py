@@ -20,9 +20,9 @@ from sqlalchemy import bindparam, func, literal_column, select
 
 from app.auth.scope import coverage_scope, describe, point_scope, require
 from app.core.exceptions import InvalidField, NotFound, Unauthenticated
+from app.core.clock import today
 from app.coverage.models import coverage_state
 from app.coverage.models import village_coverage as vc
-from app.core.clock import today
 from app.coverage.services import distance_setting, dormant_expr, dormant_setting, status_expr
 from app.extensions import db
 from app.models import Region, ServicePoint
@@ -33,11 +33,12 @@ LAYERS = ("points", "villages")
 MAX_ZOOM = 20
 EXTENT, BUFFER = 4096, 64
 CACHED_ZOOMS = 8           # tiles at zoom <= this are cached in process
-CACHE_ENTRIES = 2048
+CACHE_BYTES = 64 * 1024 * 1024  # per worker; a zoom-6 tile of a dense province is ~1 MB
 MVT = "application/vnd.mapbox-vector-tile"
 
 _cache: OrderedDict[str, bytes] = OrderedDict()
 _cache_lock = threading.Lock()
+_cache_size = 0
 
 
 def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None, bounds=None):
@@ -168,11 +169,21 @@ def tile(user, layer, z, x, y, if_none_match=()):
     data = bytes(data or b"")
     tag = etag(user, layer, z, x, y, distance_m, dormant_days, version)
     if cached:
-        with _cache_lock:
-            _cache[tag] = data
-            while len(_cache) > CACHE_ENTRIES:
-                _cache.popitem(last=False)
+        _remember(tag, data)
     return tag, data
+
+
+def _remember(tag, data):
+    """Keep a low-zoom tile, dropping the least recently used beyond CACHE_BYTES."""
+    global _cache_size
+    with _cache_lock:
+        if tag in _cache:
+            return
+        _cache[tag] = data
+        _cache_size += len(data)
+        while _cache_size > CACHE_BYTES and _cache:
+            _, dropped = _cache.popitem(last=False)
+            _cache_size -= len(dropped)
 
 
 def bearer_user():
