@@ -15,7 +15,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from app.coverage import services
 from app.coverage.models import village_coverage as vc
 from app.extensions import db
 from app.models import LedgerDaily, Organisation

@@ -11,7 +11,7 @@ import math
 import re
 
 from flask import Blueprint, jsonify, request, url_for
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from app.auth.scope import coverage_scope, point_scope, require
 from app.core.exceptions import DomainError, NotFound
