@@ -224,7 +224,9 @@ def bench_tiles(url, dsn, requests_per_zoom):
                             (r, raw_body), (a, body) = ms(raw), ms(api)
                         else:
                             (a, body), (r, raw_body) = ms(api), ms(raw)
-                        if len(body) != len(raw_body):
+                        # Same rows, maybe another order: MVT's key and value tables follow
+                        # the rows' order, so the sizes may differ by a few varint bytes.
+                        if abs(len(body) - len(raw_body)) > 0.01 * len(raw_body) + 8:
                             sys.exit(f"tile {layer}/{zz}/{x}/{y}: API {len(body)} bytes, raw {len(raw_body)}")
                         api_ms.append(a)
                         raw_ms.append(r)
