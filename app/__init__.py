@@ -37,6 +37,7 @@ def register_blueprints(app):
     """Every feature's blueprint: the whole API from one screen."""
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
+    from app.coverage.routes import blp as coverage
     from app.exports.routes import blp as exports
     from app.extensions import api
     from app.flags.routes import blp as flags
@@ -69,6 +70,7 @@ def register_blueprints(app):
         exports,             # /api/v1/exports    the ledger (and statistics) as files
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
+        coverage,            # /api/v1/coverage   village coverage, siting; /tiles, /ogc
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.
