@@ -38,6 +38,14 @@ def manifest():
     return _send("manifest.webmanifest", max_age=0, mimetype="application/manifest+json")
 
 
+@bp.get("/console")
+@bp.get("/console/")
+def console():
+    """The web console of supervisors, regulators and admins (static/console/): its own
+    page and modules, never loaded by the keeper's register nor precached with it."""
+    return _send("console/index.html", max_age=0)
+
+
 @bp.get("/api/v1/docs")
 def api_docs():
     """Readable API reference (swagger-ui from static/vendor) over /api/v1/openapi.json."""

@@ -42,6 +42,10 @@ class PointQueryArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(POINT_STATUSES))
     bbox = BBox(metadata={"description": "minlon,minlat,maxlon,maxlat (WGS-84)", "example": "122,43,123,44"})
     q = Text(100, min_length=1, metadata={"description": "Text in name, shop, keeper, address or code"})
+    sort = fields.String(
+        load_default="place", validate=validate.OneOf(services.SORTS),
+        metadata={"description": "place (village code), name, -name, status, -updated (latest change first)"},
+    )
 
 
 def _lon(**kwargs):

@@ -72,6 +72,16 @@ def snapshot(point) -> dict:
     return data
 
 
+# ?sort= -> order of a page of points
+SORTS = {
+    "place": (ServicePoint.village_code,),
+    "name": (ServicePoint.name,),
+    "-name": (ServicePoint.name.desc(),),
+    "status": (ServicePoint.status, ServicePoint.village_code),
+    "-updated": (ServicePoint.updated_at.desc(),),
+}
+
+
 def list_points(user, args):
     stmt = select(ServicePoint).where(point_scope(user)).options(*POINT_LOAD)
     if args.get("region"):
@@ -88,8 +98,9 @@ def list_points(user, args):
         stmt = stmt.where(ServicePoint.location.op("&&")(envelope))
     if args.get("q"):
         stmt = stmt.where(_text_search(args["q"]))
-    # Ordered by place, then id: stable pages, and a region prefix walks one index range.
-    order = (ServicePoint.village_code, ServicePoint.id)
+    # By place (the default: a region prefix walks one index range), always then by id
+    # for stable pages.
+    order = (*SORTS[args.get("sort") or "place"], ServicePoint.id)
     return paginate(stmt, args["limit"], args["offset"], order)
 
 

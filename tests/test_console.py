@@ -1,0 +1,61 @@
+"""The console's page and the API additions it relies on (no browser): the page itself,
+the role's permissions in /auth/me, sorting the point list, and the console never being
+part of the keeper's precached shell."""
+import re
+from pathlib import Path
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def test_console_page_is_served_without_inline_code(client):
+    for path in ("/console", "/console/"):
+        resp = client.get(path)
+        assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "no-cache"
+    html = resp.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert '<script type="module" src="/static/js/console/main.js"></script>' in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert "style=" not in html and "<style" not in html
+    for module in (STATIC / "js" / "console").glob("*.js"):
+        source = module.read_text()
+        assert "innerHTML" not in source and "insertAdjacentHTML" not in source, module.name
+
+
+def test_console_is_not_in_the_keepers_shell():
+    sw = (STATIC / "sw.js").read_text()
+    assert "/static/js/console/" not in sw and "console.css" not in sw
+    # The register loads the console's routing only after a non-keeper signs in.
+    app_js = (STATIC / "js" / "app.js").read_text()
+    assert not re.search(r"^import .*console", app_js, re.M)
+    assert "import('./console/home.js')" in app_js
+
+
+def test_me_lists_the_roles_permissions(client, world, login):
+    me = client.get("/api/v1/auth/me", headers=login("sup_a")).get_json()
+    assert {"points.write", "users.write", "imports.run", "devices.revoke"} <= set(me["permissions"])
+    assert "limits.write" not in me["permissions"]
+    regulator = client.get("/api/v1/auth/me", headers=login("regulator")).get_json()
+    assert "points.write" not in regulator["permissions"]
+    assert {"alerts.publish", "limits.write", "ledger.read"} <= set(regulator["permissions"])
+    token = client.post("/api/v1/auth/login", json={"username": "admin", "password": "test-password-1"})
+    assert "banks.write" in token.get_json()["user"]["permissions"]
+
+
+def test_points_sort(client, world, login):
+    headers = login("admin")
+
+    def names(sort=None):
+        query = f"?sort={sort}" if sort else ""
+        resp = client.get(f"/api/v1/service-points{query}", headers=headers)
+        assert resp.status_code == 200, resp.get_json()
+        return [p["name"] for p in resp.get_json()["items"]]
+
+    by_place = names()
+    assert by_place == names("place")
+    assert names("name") == sorted(by_place)
+    assert names("-name") == sorted(by_place, reverse=True)
+    assert names("status")[-1] == "胜利村助农取款服务点"  # the one suspended point last
+    resp = client.get("/api/v1/service-points?sort=bogus", headers=headers)
+    assert resp.status_code == 422
+    assert "sort" in resp.get_json()["error"]["fields"]

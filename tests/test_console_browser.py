@@ -1,0 +1,200 @@
+"""The console in Debian's Chromium (issue 9): one sign-in for every role, a home per
+role, and the registry pages on a 1440 px desktop and a 390 px phone.
+
+Screenshots for the README are written to docs/screenshots/console-*.png.
+"""
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from tests import factories
+from tests.browser import PHONE, chromium, gunicorn_server, screenshot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def new_context(chromium, base_url, viewport):  # noqa: F811
+    context = chromium.new_context(
+        viewport=viewport,
+        is_mobile=viewport == PHONE,
+        has_touch=viewport == PHONE,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        base_url=base_url,
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def desktop(chromium, gunicorn_server):  # noqa: F811
+    context = new_context(chromium, gunicorn_server.url, DESKTOP)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone(chromium, gunicorn_server):  # noqa: F811
+    context = new_context(chromium, gunicorn_server.url, PHONE)
+    yield context
+    context.close()
+
+
+def sign_in_console(page, username, path="/"):
+    page.goto(path)
+    page.wait_for_selector("#view-signin:not([hidden])")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_url("**/console/**")
+    page.wait_for_selector("#main h1")
+
+
+def nav_labels(page):
+    return page.locator("#nav a").all_inner_texts()
+
+
+def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
+    page = desktop.new_page()
+    sign_in_console(page, "sup_a")
+    assert nav_labels(page) == ["服务点", "人员", "批量导入"]
+    # Her bank's two points, not the other bank's.
+    page.wait_for_selector("p.total:has-text('共 2 个')")
+
+    # Find a point by its village's name: type it, pick the match, search.
+    page.fill("#f-region-name", "前进")
+    page.click(".suggest button:has-text('前进村')")
+    page.wait_for_selector(".chip:has-text('前进村')")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("p.total:has-text('共 1 个')")
+    assert "region=150502001001" in page.url
+    screenshot(page, "console-points")
+    page.click("table.list a:has-text('前进村助农取款服务点')")
+    page.wait_for_selector("h1:has-text('前进村助农取款服务点') .badge:has-text('正常')")
+    page.wait_for_selector("section.card:has-text('负责人账号') a:has-text('keeper_a')")
+
+    # Suspend it with a reason; the change is in its history, who and before → after.
+    page.click(".status-form button[value=suspend]")  # no reason: the API's field error
+    page.wait_for_selector(".status-form [data-error=reason]:not(:empty)")
+    page.fill(".status-form textarea[name=reason]", "机具故障，等待维修")
+    page.click(".status-form button[value=suspend]")
+    page.wait_for_selector("h1 .badge:has-text('暂停')")
+    row = page.locator("#history tbody tr", has_text="机具故障，等待维修")
+    assert "sup_a" in row.inner_text()
+    assert row.locator("del", has_text="active").count() == 1
+    assert row.locator("ins", has_text="suspended").count() == 1
+    screenshot(page, "console-point")
+
+    # A new point with a latitude outside China: the API's error next to the field, and
+    # what she typed is still there.
+    page.click("#nav a:has-text('服务点')")
+    page.click("a:has-text('新建服务点')")
+    page.wait_for_selector("form.point-form")
+    page.fill("input[name=name]", "胜利村第二服务点")
+    page.fill("input[name=shop_name]", "胜利村小卖部")
+    page.fill("input[name=keeper_name]", "李秀英")
+    page.fill("input[name=village_code]", "150502001002")
+    page.fill("input[name=lon]", "122.41")
+    page.fill("input[name=lat]", "99")
+    page.click("form.point-form button[type=submit]")
+    error = page.locator("[data-error=lat]")
+    error.wait_for()
+    page.wait_for_selector("[data-error=lat]:has-text('纬度应在18-54之间')")
+    assert page.get_attribute("input[name=lat]", "aria-invalid") == "true"
+    assert page.input_value("input[name=name]") == "胜利村第二服务点"
+    screenshot(page, "console-point-form")
+    page.fill("input[name=lat]", "43.61")
+    page.click("form.point-form button[type=submit]")
+    page.wait_for_selector("h1:has-text('胜利村第二服务点')")
+    assert page.locator("#history tbody tr").count() == 1
+
+    # Import a file with two bad rows: both lines with their reasons, nothing imported.
+    page.click("#nav a:has-text('批量导入')")
+    page.wait_for_selector("form input[type=file]")
+    assert page.get_attribute("a[download]", "download") == "service-points-template.csv"
+    csv = (
+        "name,shop_name,keeper_name,village_code,lon,lat,services\n"
+        "甲服务点,甲商店,张三,150502001001,122.30,43.60,取款\n"
+        "乙服务点,乙商店,李四,999999999999,122.30,43.60,取款\n"
+        "丙服务点,丙商店,王五,150502001001,122.30,43.60,取款\n"
+        "丁服务点,丁商店,赵六,150502001001,122.30,95,取款\n"
+    )
+    page.set_input_files("input[type=file]", files=[
+        {"name": "points.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    page.click("form button[type=submit]")
+    page.wait_for_selector("table.bad-rows")
+    lines = page.locator("table.bad-rows tbody tr td:first-child").all_inner_texts()
+    assert lines == ["3", "5"]
+    screenshot(page, "console-import")
+    with app.app_context():
+        assert db.session.execute(text("select count(*) from service_points where name = '甲服务点'")).scalar() == 0
+        db.session.remove()
+    # The file without its bad rows goes in whole.
+    good = "\n".join(line for i, line in enumerate(csv.splitlines()) if i not in (2, 4)) + "\n"
+    page.set_input_files("input[type=file]", files=[
+        {"name": "points.csv", "mimeType": "text/csv", "buffer": good.encode()}])
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".notice.ok:has-text('已导入 2 个服务点')")
+
+
+def test_regulator_on_a_phone_sees_her_region_read_only(app, world, phone):
+    page = phone.new_page()
+    sign_in_console(page, "regulator")
+    assert nav_labels(page) == ["服务点"]
+    # Every bank's points in Tongliao (both banks), none in Shenyang.
+    page.wait_for_selector("p.total:has-text('共 3 个')")
+    names = page.locator("table.list tbody a").all_inner_texts()
+    assert "新华村助农取款服务点" in names and "前进村助农取款服务点" in names
+    assert "长白村助农取款服务点" not in names
+    assert page.locator("a:has-text('新建服务点')").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "console-phone")
+    page.click("table.list a:has-text('新华村助农取款服务点')")
+    page.wait_for_selector("h1:has-text('新华村助农取款服务点')")
+    assert page.locator(".status-form").count() == 0
+    assert "139****" in page.inner_text("dl.props")  # the keeper's phone, masked for her
+    # A point outside her region cannot be opened.
+    page.goto(f"/console/#points/{world.points['l1']}")
+    page.wait_for_selector(".notice.warn:has-text('没有找到')")
+    # English on request, and back.
+    page.click("#lang")
+    page.wait_for_selector("#nav a:has-text('Service points')")
+    page.click("#lang")
+    page.wait_for_selector("#nav a:has-text('服务点')")
+
+
+def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, desktop, client):
+    phone_login = client.post("/api/v1/auth/login", json={
+        "username": "keeper_b", "password": factories.PASSWORD, "device_id": "phone-of-keeper-b-0001"})
+    headers = {"Authorization": f"Bearer {phone_login.get_json()['token']}"}
+    assert client.get("/api/v1/sync/pull", headers=headers).status_code == 200
+
+    page = desktop.new_page()
+    sign_in_console(page, "admin")
+    assert nav_labels(page) == ["服务点", "人员", "批量导入"]
+    page.click("#nav a:has-text('人员')")
+    page.fill("form.filters input[name=q]", "keeper_b")
+    page.click("form.filters button[type=submit]")
+    page.click("table.list a:has-text('keeper_b')")
+    page.wait_for_selector("tr[data-device]")
+    page.click("button:has-text('停用')")
+    page.wait_for_selector("h1 .badge:has-text('已停用')")
+    screenshot(page, "console-user")
+    # Her phone's next sync is refused: signed out.
+    assert client.get("/api/v1/sync/pull", headers=headers).status_code == 401
+
+    # A session that expires sends her to sign in and back to the same page.
+    page.goto("/console/#users")
+    page.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem('zhunong.console.session'));
+        s.token = 'expired'; localStorage.setItem('zhunong.console.session', JSON.stringify(s));
+    }""")
+    page.click("#nav a:has-text('服务点')")
+    page.wait_for_selector("#view-signin:not([hidden])")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_url("**/console/#points")
+    page.wait_for_selector("h1:has-text('服务点')")
