@@ -59,7 +59,7 @@ def nav_labels(page):
 def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page = desktop.new_page()
     sign_in_console(page, "sup_a")
-    assert nav_labels(page) == ["服务点", "人员", "批量导入"]
+    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入"]
     # Her bank's two points, not the other bank's.
     page.wait_for_selector("p.total:has-text('共 2 个')")
 
@@ -85,6 +85,15 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     assert "sup_a" in row.inner_text()
     assert row.locator("del", has_text="active").count() == 1
     assert row.locator("ins", has_text="suspended").count() == 1
+
+    # A terminal: a bad merchant code is refused next to its field, a good one is added.
+    page.fill(".add-terminal input[name=merchant_code]", "商户-1")
+    page.fill(".add-terminal input[name=terminal_code]", "15050099")
+    page.click(".add-terminal button[type=submit]")
+    page.wait_for_selector(".add-terminal [data-error=merchant_code]:not(:empty)")
+    page.fill(".add-terminal input[name=merchant_code]", "102150570119999")
+    page.click(".add-terminal button[type=submit]")
+    page.wait_for_selector("table.terminals td:text-is('102150570119999')")
     screenshot(page, "console-point")
 
     # A new point with a latitude outside China: the API's error next to the field, and
@@ -139,10 +148,10 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page.wait_for_selector(".notice.ok:has-text('已导入 2 个服务点')")
 
 
-def test_regulator_on_a_phone_sees_her_region_read_only(app, world, phone):
+def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, phone):
     page = phone.new_page()
     sign_in_console(page, "regulator")
-    assert nav_labels(page) == ["服务点"]
+    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则"]
     # Every bank's points in Tongliao (both banks), none in Shenyang.
     page.wait_for_selector("p.total:has-text('共 3 个')")
     names = page.locator("table.list tbody a").all_inner_texts()
@@ -158,6 +167,37 @@ def test_regulator_on_a_phone_sees_her_region_read_only(app, world, phone):
     # A point outside her region cannot be opened.
     page.goto(f"/console/#points/{world.points['l1']}")
     page.wait_for_selector(".notice.warn:has-text('没有找到')")
+    # Alerts: publish one for 科尔沁区, see it in force there, withdraw it.
+    page.click("#nav a:has-text('风险提示')")
+    page.wait_for_selector("form.publish")
+    page.click("form.publish button[type=submit]")  # empty: the API names both fields
+    page.wait_for_selector("form.publish [data-error=title]:not(:empty)")
+    page.wait_for_selector("form.publish [data-error=body]:not(:empty)")
+    page.fill("form.publish input[name=title]", "警惕冒充客服退款诈骗")
+    page.fill("form.publish textarea[name=body]", "请提醒村民：银行不会电话要求转账。")
+    page.fill("form.publish input[type=search]", "科尔沁区")
+    page.click("form.publish .suggest button:has-text('科尔沁区')")
+    page.click("form.publish button[type=submit]")
+    alert = page.locator("li[data-alert]", has_text="警惕冒充客服退款诈骗")
+    alert.locator(".badge:has-text('生效中')").wait_for()
+    assert "科尔沁区" in alert.inner_text()
+    screenshot(page, "console-alerts")
+    alert.locator("button:has-text('撤回')").click()
+    page.wait_for_selector("text=没有生效中的风险提示")
+    # Limits: the rules in force, a new one for Tongliao, and what applies at a point.
+    page.click("#nav a:has-text('限额规则')")
+    page.wait_for_selector("form.new-rule")
+    page.fill("form.new-rule input[type=search]", "通辽")
+    page.click("form.new-rule .suggest button:has-text('通辽市')")
+    page.fill("form.new-rule input[name=per_card_daily_fen]", "3000")
+    page.fill("form.new-rule input[name=source]", "通辽市分行2026年第3号通知")
+    page.click("form.new-rule button[type=submit]")
+    row = page.locator("tr[data-rule]", has_text="通辽市分行2026年第3号通知")
+    row.wait_for()
+    assert "3,000 元" in row.inner_text()
+    page.goto(f"/console/#points/{world.points['b1']}")
+    page.wait_for_selector("#limits li:has-text('3,000 元')")
+
     # English on request, and back.
     page.click("#lang")
     page.wait_for_selector("#nav a:has-text('Service points')")
@@ -173,7 +213,7 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
 
     page = desktop.new_page()
     sign_in_console(page, "admin")
-    assert nav_labels(page) == ["服务点", "人员", "批量导入"]
+    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入"]
     page.click("#nav a:has-text('人员')")
     page.fill("form.filters input[name=q]", "keeper_b")
     page.click("form.filters button[type=submit]")
@@ -184,6 +224,21 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
     screenshot(page, "console-user")
     # Her phone's next sync is refused: signed out.
     assert client.get("/api/v1/sync/pull", headers=headers).status_code == 401
+
+    # The banks tree, and a grid worker assigned to a village, then the assignment ended.
+    page.click("#nav a:has-text('银行机构')")
+    page.wait_for_selector("ul.tree ul.tree ul.tree a:has-text('大林镇分理处')")
+    page.click("#nav a:has-text('网格分配')")
+    page.wait_for_selector("form.assign")
+    page.select_option("form.assign select[name=user_id]", label="grid_b（grid_b）")
+    page.fill("form.assign input[type=search]", "团结")
+    page.click("form.assign .suggest button:has-text('团结村')")
+    page.click("form.assign button[type=submit]")
+    row = page.locator("tr[data-assignment]", has_text="团结村")
+    row.wait_for()
+    screenshot(page, "console-assignments")
+    row.locator("button:has-text('结束')").click()
+    page.wait_for_selector("tr[data-assignment]:has-text('团结村')", state="detached")
 
     # A session that expires sends her to sign in and back to the same page.
     page.goto("/console/#users")

@@ -3,6 +3,8 @@
 import { call, endSession, session, signInAgain } from './api.js';
 import { h, mount } from './dom.js';
 import { importsPage } from './imports.js';
+import { assignmentsPage, banksPage } from './org.js';
+import { alertsPage, limitsPage } from './rules.js';
 import { pointForm, pointPage, pointsPage } from './points.js';
 import { ct, currentLang, setLang } from './strings.js';
 import { userPage, usersPage } from './users.js';
@@ -10,6 +12,10 @@ import { userPage, usersPage } from './users.js';
 // [hash, label key, the permission it needs (null: every console role)]
 const NAV = [
   ['points', 'nav_points', null],
+  ['banks', 'nav_banks', null],
+  ['assignments', 'nav_assignments', null],
+  ['alerts', 'nav_alerts', null],
+  ['limits', 'nav_limits', null],
   ['users', 'nav_users', 'users.write'],
   ['imports', 'nav_imports', 'imports.run'],
 ];
@@ -22,6 +28,10 @@ const ROUTES = [
   [/^users\/(\d+)$/, (ctx, id) => userPage(ctx, Number(id)), 'users.write'],
   [/^users$/, (ctx) => usersPage(ctx), 'users.write'],
   [/^imports$/, (ctx) => importsPage(ctx), 'imports.run'],
+  [/^banks$/, (ctx) => banksPage(ctx)],
+  [/^alerts$/, (ctx) => alertsPage(ctx)],
+  [/^limits$/, (ctx) => limitsPage(ctx)],
+  [/^assignments$/, (ctx) => assignmentsPage(ctx)],
 ];
 
 const main = document.getElementById('main');

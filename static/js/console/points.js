@@ -2,6 +2,8 @@
 import { ApiError, get, patch, post } from './api.js';
 import { field, h, mount, select, showFieldErrors, clearFieldErrors, when } from './dom.js';
 import { ct } from './strings.js';
+import { limitsCard } from './rules.js';
+import { terminalsCard } from './terminals.js';
 
 const PAGE = 20;
 const STATUSES = ['active', 'suspended', 'closed'];
@@ -148,10 +150,11 @@ function chain(region) {
 
 export async function pointPage(ctx, id) {
   const pt = await get(`/service-points/${id}`);
-  const [history, keepers, grid] = await Promise.all([
+  const [history, keepers, grid, limits] = await Promise.all([
     get(`/service-points/${id}/history`, { limit: 100 }),
     ctx.may('users.write') ? get('/users', { point_id: id, limit: 10 }).catch(() => null) : null,
     get('/grid-assignments', { village: pt.village_code, active: true, limit: 10 }).catch(() => null),
+    limitsCard(id),
   ]);
   const dl = (pairs) => h('dl', { class: 'props' }, pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
 
@@ -163,12 +166,6 @@ export async function pointPage(ctx, id) {
     [ct('opened_on'), pt.opened_on], [ct('signage'), pt.signage ? ct('yes') : ct('no')],
     [`${ct('lon')} / ${ct('lat')}`, `${pt.lon.toFixed(6)}, ${pt.lat.toFixed(6)}`],
   ]);
-
-  const terminals = (pt.terminals || []).length
-    ? h('table', { class: 'list' },
-      h('thead', {}, h('tr', {}, [ct('merchant_code'), ct('terminal_code'), ct('serial_no'), ct('installed_on'), ct('removed_on')].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, pt.terminals.map((tm) => h('tr', {}, [tm.merchant_code, tm.terminal_code, tm.serial_no, tm.installed_on, tm.removed_on].map((x) => h('td', {}, x ?? '—'))))))
-    : h('p', { class: 'muted' }, ct('no_terminals'));
 
   const keeperList = keepers && keepers.items.length
     ? h('ul', {}, keepers.items.map((u) => h('li', {}, h('a', { href: `#users/${u.id}` }, `${u.display_name}（${u.username}）`), u.active ? '' : ` · ${ct('user_inactive')}`)))
@@ -188,8 +185,9 @@ export async function pointPage(ctx, id) {
       h('div', {},
         ctx.may('points.write') ? statusCard(ctx, pt) : null,
         h('section', { class: 'card' }, h('h2', {}, ct('keeper_account')), keeperList),
-        h('section', { class: 'card' }, h('h2', {}, ct('grid_worker')), gridList))),
-    h('section', { class: 'card' }, h('h2', {}, ct('terminals')), h('div', { class: 'table-wrap' }, terminals)),
+        h('section', { class: 'card' }, h('h2', {}, ct('grid_worker')), gridList),
+        limits)),
+    terminalsCard(ctx, pt),
     h('section', { class: 'card', id: 'history' }, h('h2', {}, ct('history')), historyTable(history.items)));
 }
 
