@@ -8,7 +8,7 @@ static/sw.js and static/vendor/ are built from npm packages by `make frontend`
 import os
 from pathlib import Path
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, jsonify, send_from_directory
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -44,6 +44,19 @@ def console():
     """The web console of supervisors, regulators and admins (static/console/): its own
     page and modules, never loaded by the keeper's register nor precached with it."""
     return _send("console/index.html", max_age=0)
+
+
+@bp.get("/console/config.json")
+def console_config():
+    """The console's maps draw no basemap unless CONSOLE_BASEMAP_URL names a raster tile
+    template ("https://tiles.example/{z}/{x}/{y}.png"); nothing is fetched from elsewhere
+    by default."""
+    response = jsonify({
+        "basemap": os.environ.get("CONSOLE_BASEMAP_URL") or None,
+        "basemap_attribution": os.environ.get("CONSOLE_BASEMAP_ATTRIBUTION") or None,
+    })
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/api/v1/docs")

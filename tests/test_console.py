@@ -59,3 +59,13 @@ def test_points_sort(client, world, login):
     resp = client.get("/api/v1/service-points?sort=bogus", headers=headers)
     assert resp.status_code == 422
     assert "sort" in resp.get_json()["error"]["fields"]
+
+
+def test_maps_draw_no_basemap_unless_configured(client, monkeypatch):
+    assert client.get("/console/config.json").get_json()["basemap"] is None
+    monkeypatch.setenv("CONSOLE_BASEMAP_URL", "https://tiles.example/{z}/{x}/{y}.png")
+    assert client.get("/console/config.json").get_json()["basemap"] == "https://tiles.example/{z}/{x}/{y}.png"
+    # maplibre-gl is vendored from npm and loaded only by the console's map module.
+    vendor = STATIC / "vendor" / "maplibre-gl"
+    assert (vendor / "maplibre-gl.mjs").exists() and (vendor / "maplibre-gl-worker.mjs").exists()
+    assert "maplibre" not in (STATIC / "sw.js").read_text()

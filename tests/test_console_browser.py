@@ -63,6 +63,16 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     # Her bank's two points, not the other bank's.
     page.wait_for_selector("p.total:has-text('共 2 个')")
 
+    # The points on a small map (no basemap: nothing is fetched from the internet), and
+    # the list filtered by the map's area.
+    page.click("button:has-text('显示地图')")
+    page.wait_for_selector(".list-map .map-box[data-ready=true] canvas")
+    page.click("button:has-text('按地图范围筛选')")
+    page.wait_for_selector(".chip input[name=bbox]", state="attached")
+    assert "bbox=" in page.url
+    page.wait_for_selector("p.total:has-text('共 2 个')")
+    page.click("a:has-text('重置')")
+
     # Find a point by its village's name: type it, pick the match, search.
     page.fill("#f-region-name", "前进")
     page.click(".suggest button:has-text('前进村')")
@@ -74,6 +84,7 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page.click("table.list a:has-text('前进村助农取款服务点')")
     page.wait_for_selector("h1:has-text('前进村助农取款服务点') .badge:has-text('正常')")
     page.wait_for_selector("section.card:has-text('负责人账号') a:has-text('keeper_a')")
+    page.wait_for_selector("#position .map-box[data-ready=true] canvas")
 
     # Suspend it with a reason; the change is in its history, who and before → after.
     page.click(".status-form button[value=suspend]")  # no reason: the API's field error

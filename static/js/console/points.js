@@ -2,6 +2,7 @@
 import { ApiError, get, patch, post } from './api.js';
 import { field, h, mount, select, showFieldErrors, clearFieldErrors, when } from './dom.js';
 import { ct } from './strings.js';
+import { bboxOf, pointsMap } from './map.js';
 import { limitsCard } from './rules.js';
 import { terminalsCard } from './terminals.js';
 
@@ -9,7 +10,8 @@ const PAGE = 20;
 const STATUSES = ['active', 'suspended', 'closed'];
 const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', 'bill_payment'];
 const SORTS = [['place', 'sort_village'], ['name', 'sort_name'], ['status', 'sort_status']];
-const FILTERS = ['q', 'region', 'bank', 'status', 'sort'];
+const FILTERS = ['q', 'region', 'bank', 'status', 'sort', 'bbox'];
+const WIDE = '(min-width: 800px)';
 
 let banksCache = null;
 /** The banks, branches and outlets she sees, in tree order, named with their depth. */
@@ -48,6 +50,9 @@ export async function pointsPage(ctx) {
     field(ct('bank'), 'bank', { control: select('bank', [['', ct('bank_any')], ...bankList.map((b) => [String(b.id), b.label])], p.get('bank') || '') }),
     field(ct('status'), 'status', { control: select('status', [['', ct('status_any')], ...STATUSES.map((s) => [s, ct(`status_${s}`)])], p.get('status') || '') }),
     field(ct('sort'), 'sort', { control: select('sort', SORTS.map(([v, k]) => [v, ct(k)]), p.get('sort') || 'place') }),
+    p.get('bbox') ? h('div', { class: 'field' }, h('span', { class: 'label' }, ct('map_area')),
+      h('span', { class: 'chip' }, p.get('bbox'), h('input', { type: 'hidden', name: 'bbox', value: p.get('bbox') }),
+        h('button', { type: 'button', class: 'link', 'aria-label': ct('map_area_clear'), onclick: (e) => e.target.closest('.field').remove() }, '×'))) : null,
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, ct('apply')),
       h('a', { href: '#points', class: 'button' }, ct('reset'))));
@@ -72,6 +77,7 @@ export async function pointsPage(ctx) {
       h('h1', {}, ct('points_title')),
       ctx.may('points.write') ? h('a', { href: '#points/new', class: 'button primary' }, ct('new_point')) : null),
     form,
+    listMap(ctx, query),
     h('p', { class: 'total', role: 'status' }, ct('total', { n: page.total })),
     page.items.length
       ? h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
@@ -79,6 +85,31 @@ export async function pointsPage(ctx) {
         h('tbody', {}, rows)))
       : h('p', { class: 'muted' }, ct('none_found')),
     pager(page, p));
+}
+
+/** The filtered points (up to 500) on a small map; "filter by this area" sets bbox. */
+function listMap(ctx, query) {
+  const box = h('div', { class: 'map-box', hidden: true });
+  const toggle = h('button', { type: 'button', 'aria-expanded': 'false' }, ct('show_map'));
+  const useArea = h('button', { type: 'button', class: 'primary', hidden: true }, ct('filter_by_map'));
+  let map = null;
+  toggle.addEventListener('click', async () => {
+    box.hidden = !box.hidden;
+    toggle.setAttribute('aria-expanded', String(!box.hidden));
+    toggle.textContent = ct(box.hidden ? 'show_map' : 'hide_map');
+    useArea.hidden = box.hidden;
+    if (map || box.hidden) return;
+    const all = await get('/service-points', { ...query, limit: 500, offset: 0 });
+    map = await pointsMap(box, all.items, { onPick: (id) => ctx.go(`points/${id}`) });
+    if (!map) useArea.hidden = true;
+  });
+  useArea.addEventListener('click', () => {
+    const next = new URLSearchParams(ctx.params);
+    next.set('bbox', bboxOf(map));
+    next.delete('offset');
+    ctx.go(`points?${next}`);
+  });
+  return h('div', { class: 'list-map' }, h('div', { class: 'actions' }, toggle, useArea), box);
 }
 
 function pager(page, params) {
@@ -185,10 +216,27 @@ export async function pointPage(ctx, id) {
       h('div', {},
         ctx.may('points.write') ? statusCard(ctx, pt) : null,
         h('section', { class: 'card' }, h('h2', {}, ct('keeper_account')), keeperList),
+        positionCard(pt),
         h('section', { class: 'card' }, h('h2', {}, ct('grid_worker')), gridList),
         limits)),
     terminalsCard(ctx, pt),
     h('section', { class: 'card', id: 'history' }, h('h2', {}, ct('history')), historyTable(history.items)));
+}
+
+/** The point on a small map: drawn at once on a desktop, on request on a phone. */
+function positionCard(pt) {
+  const box = h('div', { class: 'map-box small' });
+  const card = h('section', { class: 'card', id: 'position' }, h('h2', {}, ct('position')), box);
+  const draw = () => pointsMap(box, [pt], { single: true });
+  if (matchMedia(WIDE).matches) {
+    requestAnimationFrame(draw);
+  } else {
+    box.hidden = true;
+    const show = h('button', { type: 'button' }, ct('show_map'));
+    show.addEventListener('click', () => { show.remove(); box.hidden = false; draw(); });
+    card.append(show);
+  }
+  return card;
 }
 
 function statusCard(ctx, pt) {
