@@ -52,6 +52,13 @@ def sign_in_console(page, username, path="/"):
     page.wait_for_selector("#main h1")
 
 
+def expire_session(page):
+    page.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem('zhunong.console.session'));
+        s.token = 'expired'; localStorage.setItem('zhunong.console.session', JSON.stringify(s));
+    }""")
+
+
 def nav_labels(page):
     return page.locator("#nav a").all_inner_texts()
 
@@ -129,6 +136,25 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page.click("form.point-form button[type=submit]")
     page.wait_for_selector("h1:has-text('胜利村第二服务点')")
     assert page.locator("#history tbody tr").count() == 1
+
+    # Editing while her session has expired: she signs in again and is back on the form
+    # with what she typed; the save then shows in the history as before → after.
+    page.click("a:has-text('编辑')")
+    page.wait_for_selector("form.point-form")
+    expire_session(page)
+    page.fill("input[name=address]", "胜利村东街8号")
+    page.click("form.point-form button[type=submit]")
+    page.wait_for_selector("#view-signin:not([hidden])")
+    page.fill("input[name=username]", "sup_a")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("form.point-form")
+    assert page.url.endswith("/edit")
+    assert page.input_value("input[name=address]") == "胜利村东街8号"
+    page.click("form.point-form button[type=submit]")
+    edit = page.locator("#history tbody tr", has_text="修改")
+    edit.wait_for()
+    assert edit.locator("ins", has_text="胜利村东街8号").count() == 1
 
     # Import a file with two bad rows: both lines with their reasons, nothing imported.
     page.click("#nav a:has-text('批量导入')")
@@ -226,6 +252,29 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
     sign_in_console(page, "admin")
     assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入"]
     page.click("#nav a:has-text('人员')")
+    # A new person: a bad username is refused next to its field, then she is created and
+    # her password reset.
+    form = page.locator("form:has(h2:has-text('新建人员'))")
+    form.locator("input[name=username]").fill("张 三")
+    form.locator("input[name=display_name]").fill("张三")
+    form.locator("select[name=role]").select_option("supervisor")
+    form.locator("select[name=org_id]").select_option(label="中国邮政储蓄银行")
+    form.locator("input[name=password]").fill("first-password-1")
+    form.locator("button[type=submit]").click()
+    form.locator("[data-error=username]:has-text('用户名只能含字母')").wait_for()
+    form.locator("input[name=username]").fill("zhangsan")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("h1:has-text('张三')")
+    page.fill("input[name=password]", "short")
+    page.click("button:has-text('重置密码')")
+    page.wait_for_selector("[data-error=password]:not(:empty)")
+    page.fill("input[name=password]", "second-password-2")
+    page.click("button:has-text('重置密码')")
+    page.wait_for_selector("p.ok:has-text('已完成')")
+    assert client.post("/api/v1/auth/login", json={
+        "username": "zhangsan", "password": "second-password-2"}).status_code == 200
+
+    page.click("#nav a:has-text('人员')")
     page.fill("form.filters input[name=q]", "keeper_b")
     page.click("form.filters button[type=submit]")
     page.click("table.list a:has-text('keeper_b')")
@@ -235,6 +284,17 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
     screenshot(page, "console-user")
     # Her phone's next sync is refused: signed out.
     assert client.get("/api/v1/sync/pull", headers=headers).status_code == 401
+    # A lost phone of another keeper: revoked from her page, its token stops at once.
+    other = client.post("/api/v1/auth/login", json={
+        "username": "keeper_a", "password": factories.PASSWORD, "device_id": "phone-of-keeper-a-0001"})
+    other_headers = {"Authorization": f"Bearer {other.get_json()['token']}"}
+    page.click("#nav a:has-text('人员')")
+    page.fill("form.filters input[name=q]", "keeper_a")
+    page.click("form.filters button[type=submit]")
+    page.click("table.list a:has-text('keeper_a')")
+    page.click("tr[data-device] button:has-text('注销设备')")
+    page.wait_for_selector("tr[data-device]:has-text('已注销')")
+    assert client.get("/api/v1/sync/pull", headers=other_headers).status_code == 401
 
     # The banks tree, and a grid worker assigned to a village, then the assignment ended.
     page.click("#nav a:has-text('银行机构')")
@@ -253,10 +313,7 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
 
     # A session that expires sends her to sign in and back to the same page.
     page.goto("/console/#users")
-    page.evaluate("""() => {
-        const s = JSON.parse(localStorage.getItem('zhunong.console.session'));
-        s.token = 'expired'; localStorage.setItem('zhunong.console.session', JSON.stringify(s));
-    }""")
+    expire_session(page)
     page.click("#nav a:has-text('服务点')")
     page.wait_for_selector("#view-signin:not([hidden])")
     page.fill("input[name=username]", "admin")

@@ -302,11 +302,24 @@ function show(value) {
 
 // Create and edit -----------------------------------------------------------------------
 
-const drafts = new Map(); // what was typed, kept across a failed save (network down)
+// What was typed, kept across a failed save: the network was down, or the session had
+// expired and she signs in again (a new page load, so the draft is in sessionStorage).
+const drafts = {
+  key: (id) => `zhunong.console.draft.point.${id ?? 'new'}`,
+  get(id) {
+    try { return JSON.parse(sessionStorage.getItem(this.key(id))); } catch { return null; }
+  },
+  set(id, value) {
+    try { sessionStorage.setItem(this.key(id), JSON.stringify(value)); } catch { /* kept in the form only */ }
+  },
+  delete(id) {
+    try { sessionStorage.removeItem(this.key(id)); } catch { /* nothing kept */ }
+  },
+};
 
 export async function pointForm(ctx, id) {
   const [pt, bankList] = await Promise.all([id ? get(`/service-points/${id}`) : null, banks()]);
-  const v = drafts.get(id ?? 'new') || pt || { services: ['withdrawal', 'balance_inquiry', 'transfer'], signage: true };
+  const v = drafts.get(id) || pt || { services: ['withdrawal', 'balance_inquiry', 'transfer'], signage: true };
   const services = h('fieldset', { class: 'checks' }, h('legend', {}, ct('services')),
     KINDS.map((k) => h('label', {}, h('input', { type: 'checkbox', name: 'services', value: k, checked: (v.services || []).includes(k) }), ct(`kind_${k}`))),
     h('small', { class: 'error', 'data-error': 'services' }));
@@ -342,12 +355,12 @@ export async function pointForm(ctx, id) {
     button.textContent = ct('saving');
     try {
       const saved = id ? await patch(`/service-points/${id}`, body) : await post('/service-points', body);
-      drafts.delete(id ?? 'new');
+      drafts.delete(id);
       ctx.go(`points/${saved.id}`);
     } catch (err) {
-      if (err.status === 401) { drafts.set(id ?? 'new', { ...v, ...body }); return; }
+      if (err.status === 401) { drafts.set(id, { ...v, ...body }); return; }
       if (err.status === 0) {
-        drafts.set(id ?? 'new', { ...v, ...body });
+        drafts.set(id, { ...v, ...body });
         message.textContent = ct('offline_kept');
       } else {
         const rest = showFieldErrors(form, err.fields);

@@ -15,7 +15,10 @@ function rolesFor(ctx) {
 export async function usersPage(ctx) {
   const p = ctx.params;
   const offset = Number(p.get('offset')) || 0;
-  const page = await get('/users', { limit: PAGE, offset, q: p.get('q'), role: p.get('role') });
+  const [page, orgs] = await Promise.all([
+    get('/users', { limit: PAGE, offset, q: p.get('q'), role: p.get('role') }),
+    get('/banks', { limit: 500 }).then((r) => r.items.sort((a, b) => (a.path < b.path ? -1 : 1))),
+  ]);
   const filters = h('form', { class: 'filters', role: 'search' },
     field(ct('search'), 'q', { type: 'search', value: p.get('q') || '' }),
     field(ct('role'), 'role', { control: select('role', [['', '—'], ...ROLES.map((r) => [r, ct(`role_${r}`)])], p.get('role') || '') }),
@@ -47,16 +50,17 @@ export async function usersPage(ctx) {
         h('td', {}, u.org_name || (u.point_id ? `#${u.point_id}` : '—')),
         h('td', {}, h('span', { class: `badge ${u.active ? 'status-active' : 'status-closed'}` }, ct(u.active ? 'user_active' : 'user_inactive')))))))),
     h('nav', { class: 'pager' }, link(offset - PAGE, ct('prev'), current > 1), h('span', {}, ct('page_of', { page: current, pages })), link(offset + PAGE, ct('next'), current < pages)),
-    createForm(ctx));
+    createForm(ctx, orgs));
 }
 
-function createForm(ctx) {
+function createForm(ctx, orgs) {
   const form = h('form', { class: 'card', novalidate: true },
     h('h2', {}, ct('new_user')),
     h('div', { class: 'grid2' },
       field(ct('username'), 'username', { autocomplete: 'off' }),
       field(ct('display_name'), 'display_name'),
       field(ct('role'), 'role', { control: select('role', rolesFor(ctx).map((r) => [r, ct(`role_${r}`)]), 'keeper') }),
+      field(ct('org_keeper_none'), 'org_id', { control: select('org_id', [['', '—'], ...orgs.map((o) => [String(o.id), `${'　'.repeat(Math.max(0, o.depth - 1))}${o.name}`])], ctx.user.org_id ? String(ctx.user.org_id) : '') }),
       field(ct('phone'), 'phone', { type: 'tel' }),
       field(ct('point_id'), 'point_id', { inputmode: 'numeric' }),
       field(ct('county_code'), 'county_code', { inputmode: 'numeric' }),
@@ -68,8 +72,8 @@ function createForm(ctx) {
     const data = new FormData(form);
     const body = {};
     for (const [k, v] of data.entries()) if (String(v).trim()) body[k] = String(v).trim();
-    if (body.point_id) body.point_id = /^\d+$/.test(body.point_id) ? Number(body.point_id) : body.point_id;
-    if (ctx.user.role === 'supervisor' && ctx.user.org_id && body.role !== 'keeper') body.org_id = ctx.user.org_id;
+    for (const key of ['point_id', 'org_id']) if (/^\d+$/.test(body[key] || '')) body[key] = Number(body[key]);
+    if (body.role === 'keeper') delete body.org_id; // a keeper belongs to her point
     await submit(form, () => post('/users', body), (u) => ctx.go(`users/${u.id}`));
   });
   return form;
