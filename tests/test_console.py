@@ -69,3 +69,27 @@ def test_maps_draw_no_basemap_unless_configured(client, monkeypatch):
     vendor = STATIC / "vendor" / "maplibre-gl"
     assert (vendor / "maplibre-gl.mjs").exists() and (vendor / "maplibre-gl-worker.mjs").exists()
     assert "maplibre" not in (STATIC / "sw.js").read_text()
+
+
+def test_import_dry_run_checks_without_importing(client, world, login):
+    import io
+
+    headers = login("sup_a")
+    csv = ("name,shop_name,keeper_name,village_code,lon,lat,services,merchant_code,terminal_code\n"
+           "甲服务点,甲商店,张三,150502001001,122.30,43.60,取款,102150570110099,15050099\n")
+
+    def post(**extra):
+        data = {"bank_id": str(world.orgs["bank_a"]), "crs": "wgs84",
+                "file": (io.BytesIO(csv.encode()), "points.csv"), **extra}
+        return client.post("/api/v1/imports/service-points", data=data, headers=headers,
+                           content_type="multipart/form-data")
+
+    checked = post(dry_run="true")
+    assert checked.status_code == 201, checked.get_json()
+    body = checked.get_json()
+    assert body["dry_run"] is True and body["checked"] == 1 and body["imported"] == 0
+    assert body["terminals"] == 1 and body["point_ids"] == [] and body["audit_event_id"] is None
+    assert client.get("/api/v1/service-points?q=甲服务点", headers=headers).get_json()["total"] == 0
+    done = post()
+    assert done.status_code == 201 and done.get_json()["imported"] == 1
+    assert client.get("/api/v1/service-points?q=甲服务点", headers=headers).get_json()["total"] == 1

@@ -169,8 +169,9 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     )
     page.set_input_files("input[type=file]", files=[
         {"name": "points.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
-    page.click("form button[type=submit]")
+    page.click("form button[value=check]")
     page.wait_for_selector("table.bad-rows")
+    assert page.is_disabled("form button[value=import]")
     lines = page.locator("table.bad-rows tbody tr td:first-child").all_inner_texts()
     assert lines == ["3", "5"]
     screenshot(page, "console-import")
@@ -181,8 +182,16 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     good = "\n".join(line for i, line in enumerate(csv.splitlines()) if i not in (2, 4)) + "\n"
     page.set_input_files("input[type=file]", files=[
         {"name": "points.csv", "mimeType": "text/csv", "buffer": good.encode()}])
-    page.click("form button[type=submit]")
+    page.click("form button[value=check]")
+    page.wait_for_selector(".notice.ok:has-text('检查通过：2 行都可以导入')")
+    with app.app_context():
+        assert db.session.execute(text("select count(*) from service_points where name = '甲服务点'")).scalar() == 0
+        db.session.remove()
+    page.click("form button[value=import]")
     page.wait_for_selector(".notice.ok:has-text('已导入 2 个服务点')")
+    with app.app_context():
+        assert db.session.execute(text("select count(*) from service_points where name in ('甲服务点', '丙服务点')")).scalar() == 2
+        db.session.remove()
 
 
 def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, phone):

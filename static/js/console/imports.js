@@ -13,30 +13,41 @@ const TEMPLATE = [
 export async function importsPage(ctx) {
   const banks = await bankList();
   const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
+  const importButton = h('button', { type: 'submit', value: 'import', class: 'primary', disabled: true }, ct('do_import'));
   const form = h('form', { class: 'card', novalidate: true },
-    h('div', { class: 'grid2' },
+    h('div', { class: 'grid3' },
       field(ct('file'), 'file', { type: 'file', accept: '.csv,.geojson,.json,.gpkg', required: true }),
       field(ct('bank'), 'bank_id', { control: select('bank_id', banks.map((b) => [String(b.id), b.label]), banks[0] ? String(banks[0].id) : '') }),
       field(ct('crs'), 'crs', { control: select('crs', [['wgs84', ct('crs_wgs84')], ['gcj02', ct('crs_gcj02')], ['bd09', ct('crs_bd09')]], 'wgs84') })),
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary' }, ct('do_import')),
+      h('button', { type: 'submit', value: 'check', class: 'primary' }, ct('check')),
+      importButton,
       templateLink()));
+  // Importing needs a passed check of the same file, bank and coordinate system.
+  form.addEventListener('change', () => { importButton.disabled = true; });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    const dryRun = !(e.submitter && e.submitter.value === 'import');
     const file = form.file.files[0];
-    if (!file) { form.querySelector('[data-error=file]').textContent = ct('file'); return; }
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    mount(result, h('p', { class: 'muted' }, ct('checking')));
+    const slot = form.querySelector('[data-error=file]');
+    slot.textContent = file ? '' : ct('choose_file');
+    if (!file) return;
+    for (const b of form.querySelectorAll('button')) b.disabled = true;
+    mount(result, h('p', { class: 'muted' }, ct(dryRun ? 'checking' : 'importing')));
+    let passed = false;
     try {
       const body = new FormData(form);
+      body.set('dry_run', dryRun ? 'true' : 'false');
       const done = await call('POST', '/imports/service-points', { form: body });
-      mount(result, h('p', { class: 'notice ok', role: 'status' }, ct('imported', { n: done.imported })));
+      passed = dryRun;
+      mount(result, h('p', { class: 'notice ok', role: 'status' },
+        dryRun ? ct('check_ok', { n: done.checked }) : ct('imported', { n: done.imported })));
     } catch (err) {
       if (err.status === 401) return;
       mount(result, badRows(err));
     } finally {
-      button.disabled = false;
+      form.querySelector('button[value=check]').disabled = false;
+      importButton.disabled = !passed;
     }
   });
   mount(ctx.main, h('h1', {}, ct('imports_title')), h('p', { class: 'muted' }, ct('imports_intro')), form, result);
