@@ -21,6 +21,15 @@ def static_dir() -> Path:
 
 bp = Blueprint("pwa", __name__)
 
+# The console runs without inline script or style, and its maps' worker is a module from
+# /static (no blob: workers, no eval). A configured basemap's tile host must be added to
+# connect-src.
+CONSOLE_CSP = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "connect-src 'self'", "worker-src 'self'", "object-src 'none'", "base-uri 'none'",
+    "form-action 'self'", "frame-ancestors 'none'",
+))
+
 
 @bp.get("/")
 def index():
@@ -43,7 +52,10 @@ def manifest():
 def console():
     """The web console of supervisors, regulators and admins (static/console/): its own
     page and modules, never loaded by the keeper's register nor precached with it."""
-    return _send("console/index.html", max_age=0)
+    response = _send("console/index.html", max_age=0)
+    response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
 
 
 @bp.get("/console/config.json")

@@ -12,6 +12,9 @@ def test_console_page_is_served_without_inline_code(client):
         resp = client.get(path)
         assert resp.status_code == 200
         assert resp.headers["Cache-Control"] == "no-cache"
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
     html = resp.get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
     assert '<script type="module" src="/static/js/console/main.js"></script>' in html

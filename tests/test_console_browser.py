@@ -63,8 +63,16 @@ def nav_labels(page):
     return page.locator("#nav a").all_inner_texts()
 
 
+def watch_csp(page):
+    """Collect the page's Content-Security-Policy violations (the console has none)."""
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    return violations
+
+
 def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page = desktop.new_page()
+    violations = watch_csp(page)
     sign_in_console(page, "sup_a")
     assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入"]
     # Her bank's two points, not the other bank's.
@@ -189,6 +197,7 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
         db.session.remove()
     page.click("form button[value=import]")
     page.wait_for_selector(".notice.ok:has-text('已导入 2 个服务点')")
+    assert violations == []
     with app.app_context():
         assert db.session.execute(text("select count(*) from service_points where name in ('甲服务点', '丙服务点')")).scalar() == 2
         db.session.remove()
