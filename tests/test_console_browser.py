@@ -164,6 +164,17 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     edit.wait_for()
     assert edit.locator("ins", has_text="胜利村东街8号").count() == 1
 
+    # Her keeper's account, created from the point's page.
+    page.click("a:has-text('新建负责人账号')")
+    form = page.locator("form:has(h2:has-text('新建人员'))")
+    form.locator("input[name=username]").fill("li_xiuying")
+    form.locator("input[name=display_name]").fill("李秀英")
+    form.locator("input[name=password]").fill("first-password-1")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("h1:has-text('李秀英')")
+    page.click("dd a[href^='#points/']")
+    page.wait_for_selector("section.card:has-text('负责人账号') a:has-text('li_xiuying')")
+
     # Import a file with two bad rows: both lines with their reasons, nothing imported.
     page.click("#nav a:has-text('批量导入')")
     page.wait_for_selector("form input[type=file]")
@@ -219,6 +230,7 @@ def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, ph
     page.wait_for_selector("h1:has-text('新华村助农取款服务点')")
     assert page.locator(".status-form").count() == 0
     assert "139****" in page.inner_text("dl.props")  # the keeper's phone, masked for her
+    screenshot(page, "console-point-phone")
     # A point outside her region cannot be opened.
     page.goto(f"/console/#points/{world.points['l1']}")
     page.wait_for_selector(".notice.warn:has-text('没有找到')")

@@ -183,7 +183,7 @@ export async function pointPage(ctx, id) {
   const pt = await get(`/service-points/${id}`);
   const [history, keepers, grid, limits] = await Promise.all([
     get(`/service-points/${id}/history`, { limit: 100 }),
-    ctx.may('users.write') ? get('/users', { point_id: id, limit: 10 }).catch(() => null) : null,
+    get('/users', { point_id: id, limit: 10 }).catch(() => null),
     get('/grid-assignments', { village: pt.village_code, active: true, limit: 10 }).catch(() => null),
     limitsCard(id),
   ]);
@@ -199,7 +199,7 @@ export async function pointPage(ctx, id) {
   ]);
 
   const keeperList = keepers && keepers.items.length
-    ? h('ul', {}, keepers.items.map((u) => h('li', {}, h('a', { href: `#users/${u.id}` }, `${u.display_name}（${u.username}）`), u.active ? '' : ` · ${ct('user_inactive')}`)))
+    ? h('ul', {}, keepers.items.map((u) => h('li', {}, ctx.may('users.write') ? h('a', { href: `#users/${u.id}` }, `${u.display_name}（${u.username}）`) : `${u.display_name}（${u.username}）`, u.active ? '' : ` · ${ct('user_inactive')}`)))
     : h('p', { class: 'muted' }, ct('no_keeper_account'));
   const gridList = grid && grid.items.length
     ? h('ul', {}, grid.items.map((a) => h('li', {}, `${a.display_name}（${a.username}）`)))
@@ -215,7 +215,9 @@ export async function pointPage(ctx, id) {
       h('section', { class: 'card' }, h('h2', {}, ct('details')), details),
       h('div', {},
         ctx.may('points.write') ? statusCard(ctx, pt) : null,
-        h('section', { class: 'card' }, h('h2', {}, ct('keeper_account')), keeperList),
+        h('section', { class: 'card' }, h('h2', {}, ct('keeper_account')), keeperList,
+          ctx.may('users.write') && pt.status !== 'closed'
+            ? h('a', { class: 'button', href: `#users?new_keeper=${pt.id}` }, ct('new_keeper')) : null),
         positionCard(pt),
         h('section', { class: 'card' }, h('h2', {}, ct('grid_worker')), gridList),
         limits)),

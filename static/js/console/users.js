@@ -62,11 +62,15 @@ function createForm(ctx, orgs) {
       field(ct('role'), 'role', { control: select('role', rolesFor(ctx).map((r) => [r, ct(`role_${r}`)]), 'keeper') }),
       field(ct('org_keeper_none'), 'org_id', { control: select('org_id', [['', '—'], ...orgs.map((o) => [String(o.id), `${'　'.repeat(Math.max(0, o.depth - 1))}${o.name}`])], ctx.user.org_id ? String(ctx.user.org_id) : '') }),
       field(ct('phone'), 'phone', { type: 'tel' }),
-      field(ct('point_id'), 'point_id', { inputmode: 'numeric' }),
+      field(ct('point_id'), 'point_id', { inputmode: 'numeric', value: ctx.params.get('new_keeper') || '' }),
       field(ct('county_code'), 'county_code', { inputmode: 'numeric' }),
       field(ct('password'), 'password', { type: 'password', autocomplete: 'new-password' })),
     h('p', { class: 'error form-error', role: 'alert' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, ct('create'))));
+  if (ctx.params.get('new_keeper')) {
+    form.role.value = 'keeper';
+    requestAnimationFrame(() => { form.scrollIntoView(); form.username.focus(); });
+  }
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const data = new FormData(form);
