@@ -222,7 +222,7 @@ export async function pointPage(ctx, id) {
         h('section', { class: 'card' }, h('h2', {}, ct('grid_worker')), gridList),
         limits)),
     terminalsCard(ctx, pt),
-    h('section', { class: 'card', id: 'history' }, h('h2', {}, ct('history')), historyTable(history.items)));
+    h('section', { class: 'card', id: 'history' }, h('h2', {}, ct('history')), historyTable(id, history)));
 }
 
 /** The point on a small map: drawn at once on a desktop, on request on a phone. */
@@ -266,15 +266,28 @@ function statusCard(ctx, pt) {
   return h('section', { class: 'card' }, h('h2', {}, ct('status_change')), form);
 }
 
-function historyTable(events) {
-  if (!events.length) return h('p', { class: 'muted' }, ct('no_history'));
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'list history' },
+/** Every change, oldest first; further pages on request (更多记录) until the total is shown. */
+function historyTable(pointId, first) {
+  if (!first.items.length) return h('p', { class: 'muted' }, ct('no_history'));
+  const row = (e) => h('tr', {},
+    h('td', { class: 'nowrap' }, when(e.at)),
+    h('td', {}, e.actor || '—'),
+    h('td', {}, ct(`action_${e.action}`) === `action_${e.action}` ? e.action : ct(`action_${e.action}`), e.reason ? h('div', { class: 'muted small' }, e.reason) : null),
+    h('td', {}, diff(e.before, e.after)));
+  const body = h('tbody', {}, first.items.map(row));
+  let shown = first.items.length;
+  const more = h('button', { type: 'button', hidden: shown >= first.total }, ct('older_history'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    const page = await get(`/service-points/${pointId}/history`, { limit: first.limit, offset: shown });
+    body.append(...page.items.map(row));
+    shown += page.items.length;
+    more.hidden = shown >= page.total || !page.items.length;
+    more.disabled = false;
+  });
+  return h('div', {}, h('div', { class: 'table-wrap' }, h('table', { class: 'list history' },
     h('thead', {}, h('tr', {}, [ct('when'), ct('who'), ct('what'), ct('change')].map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, events.map((e) => h('tr', {},
-      h('td', { class: 'nowrap' }, when(e.at)),
-      h('td', {}, e.actor || '—'),
-      h('td', {}, ct(`action_${e.action}`) === `action_${e.action}` ? e.action : ct(`action_${e.action}`), e.reason ? h('div', { class: 'muted small' }, e.reason) : null),
-      h('td', {}, diff(e.before, e.after)))))));
+    body)), more);
 }
 
 const HIDDEN_IN_DIFF = new Set(['status_since', 'county_code']);
