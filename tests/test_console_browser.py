@@ -216,6 +216,14 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
 
 def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, phone):
     page = phone.new_page()
+    # A grid worker has no console: until the field screens exist, the register says so.
+    page.goto("/")
+    page.fill("input[name=username]", "grid_a")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#signin-error:has-text('不是服务点负责人')")
+    assert "/console" not in page.url
+
     sign_in_console(page, "regulator")
     assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则"]
     # Every bank's points in Tongliao (both banks), none in Shenyang.
