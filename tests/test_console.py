@@ -96,3 +96,19 @@ def test_import_dry_run_checks_without_importing(client, world, login):
     done = post()
     assert done.status_code == 201 and done.get_json()["imported"] == 1
     assert client.get("/api/v1/service-points?q=甲服务点", headers=headers).get_json()["total"] == 1
+
+
+def test_the_downloadable_template_passes_the_check(client, world, login):
+    """The CSV template the import page offers is a file the API accepts."""
+    import io
+
+    source = (STATIC / "js" / "console" / "imports.js").read_text()
+    block = source[source.index("const TEMPLATE = ["):source.index("].join")]
+    lines = re.findall(r"^\s*'([^']*)',?$", block, re.M)
+    assert lines[0].startswith("name,shop_name,keeper_name")
+    resp = client.post("/api/v1/imports/service-points", headers=login("sup_a"),
+                       content_type="multipart/form-data", data={
+                           "bank_id": str(world.orgs["bank_a"]), "dry_run": "true",
+                           "file": (io.BytesIO("\r\n".join(lines).encode()), "template.csv")})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["checked"] == 1
