@@ -280,7 +280,7 @@ def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, ph
     page.wait_for_selector("#nav a:has-text('服务点')")
 
 
-def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, desktop, client):
+def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, desktop, client, gunicorn_server):  # noqa: F811
     phone_login = client.post("/api/v1/auth/login", json={
         "username": "keeper_b", "password": factories.PASSWORD, "device_id": "phone-of-keeper-b-0001"})
     headers = {"Authorization": f"Bearer {phone_login.get_json()['token']}"}
@@ -359,3 +359,12 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
     page.click("#signin-form button[type=submit]")
     page.wait_for_url("**/console/#points")
     page.wait_for_selector("h1:has-text('服务点')")
+
+    # The network fails while she saves: nothing is lost from the form.
+    page.goto(f"/console/#points/{world.points['b1']}/edit")
+    page.wait_for_selector("form.point-form")
+    gunicorn_server.stop()
+    page.fill("input[name=shop_name]", "新华村便民超市")
+    page.click("form.point-form button[type=submit]")
+    page.wait_for_selector(".form-error:has-text('网络不通，未保存')")
+    assert page.input_value("input[name=shop_name]") == "新华村便民超市"
