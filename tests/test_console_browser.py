@@ -337,6 +337,14 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
     # The banks tree, and a grid worker assigned to a village, then the assignment ended.
     page.click("#nav a:has-text('银行机构')")
     page.wait_for_selector("ul.tree ul.tree ul.tree a:has-text('大林镇分理处')")
+    form = page.locator("form.new-bank")
+    form.locator("select[name=kind]").select_option("bank_outlet")
+    form.locator("button[type=submit]").click()  # no name: the API's error next to it
+    form.locator("[data-error=name]:not(:empty)").wait_for()
+    form.locator("input[name=name]").fill("保康镇分理处")
+    form.locator("select[name=parent_id]").select_option(label="　邮储银行科左中旗支行")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("ul.tree ul.tree ul.tree a:has-text('保康镇分理处')")
     page.click("#nav a:has-text('网格分配')")
     page.wait_for_selector("form.assign")
     page.select_option("form.assign select[name=user_id]", label="grid_b（grid_b）")

@@ -2,7 +2,7 @@
 // worker looks after which village: assign, end).
 import { get, post } from './api.js';
 import { clearFieldErrors, field, h, mount, select, showFieldErrors } from './dom.js';
-import { banks } from './points.js';
+import { banks, invalidateBanks } from './points.js';
 import { ct } from './strings.js';
 
 export async function banksPage(ctx) {
@@ -22,7 +22,43 @@ export async function banksPage(ctx) {
       branch(o.id))));
   };
   mount(ctx.main, h('h1', {}, ct('nav_banks')), h('p', { class: 'muted' }, ct('banks_intro')),
-    h('section', { class: 'card' }, branch(null)));
+    h('section', { class: 'card' }, branch(null)),
+    ctx.may('banks.write') ? bankForm(ctx, list) : null);
+}
+
+/** Admins add a head office, or a branch or outlet below one. */
+function bankForm(ctx, list) {
+  const kinds = ['bank_head_office', 'bank_branch', 'bank_outlet'];
+  const form = h('form', { class: 'card new-bank', novalidate: true },
+    h('h2', {}, ct('new_bank')),
+    h('div', { class: 'grid3' },
+      field(ct('name'), 'name'),
+      field(ct('org_kind'), 'kind', { control: select('kind', kinds.map((k) => [k, ct(`okind_${k}`)]), 'bank_branch') }),
+      field(ct('parent_org'), 'parent_id', { control: select('parent_id', [['', '—'], ...list.map((o) => [String(o.id), o.label])]) }),
+      field(ct('short_name'), 'short_name'),
+      field(ct('region_code'), 'region_code', { inputmode: 'numeric' })),
+    h('p', { class: 'error form-error', role: 'alert' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, ct('create'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { kind: form.kind.value };
+    for (const name of ['name', 'short_name', 'region_code']) if (form[name].value.trim()) body[name] = form[name].value.trim();
+    if (form.parent_id.value) body.parent_id = Number(form.parent_id.value);
+    const message = form.querySelector('.form-error');
+    message.textContent = '';
+    clearFieldErrors(form);
+    try {
+      await post('/banks', body);
+      invalidateBanks();
+      ctx.go('banks');
+    } catch (err) {
+      if (err.status === 401) return;
+      if (err.status === 0) { message.textContent = ct('offline_kept'); return; }
+      const rest = showFieldErrors(form, err.fields);
+      message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
+    }
+  });
+  return form;
 }
 
 export async function assignmentsPage(ctx) {

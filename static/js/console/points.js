@@ -14,6 +14,8 @@ const FILTERS = ['q', 'region', 'bank', 'status', 'sort', 'bbox'];
 const WIDE = '(min-width: 800px)';
 
 let banksCache = null;
+export function invalidateBanks() { banksCache = null; }
+
 /** The banks, branches and outlets she sees, in tree order, named with their depth. */
 export async function banks() {
   if (!banksCache) {
