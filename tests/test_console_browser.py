@@ -120,6 +120,11 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page.fill(".add-terminal input[name=merchant_code]", "102150570119999")
     page.click(".add-terminal button[type=submit]")
     page.wait_for_selector("table.terminals td:text-is('102150570119999')")
+    new_row = page.locator("table.terminals tr", has_text="102150570119999")
+    new_row.locator("button:has-text('编辑')").click()
+    page.fill(".add-terminal input[name=serial_no]", "SN-NEW-0099")
+    page.click(".add-terminal button[type=submit]")
+    page.wait_for_selector("table.terminals tr:has-text('102150570119999') td:text-is('SN-NEW-0099')")
     screenshot(page, "console-point")
 
     # A new point with a latitude outside China: the API's error next to the field, and
