@@ -37,8 +37,8 @@ def register_blueprints(app):
     """Every feature's blueprint: the whole API from one screen."""
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
-    from app.exports.routes import blp as exports
     from app.coverage.routes import blp as coverage
+    from app.exports.routes import blp as exports
     from app.extensions import api
     from app.field.routes import blp as field
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema

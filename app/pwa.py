@@ -8,7 +8,7 @@ static/sw.js and static/vendor/ are built from npm packages by `make frontend`
 import os
 from pathlib import Path
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, jsonify, send_from_directory
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -20,6 +20,15 @@ def static_dir() -> Path:
     return Path(os.environ.get("PWA_STATIC_DIR") or STATIC)
 
 bp = Blueprint("pwa", __name__)
+
+# The console runs without inline script or style, and its maps' worker is a module from
+# /static (no blob: workers, no eval). A configured basemap's tile host must be added to
+# connect-src.
+CONSOLE_CSP = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "connect-src 'self'", "worker-src 'self'", "object-src 'none'", "base-uri 'none'",
+    "form-action 'self'", "frame-ancestors 'none'",
+))
 
 
 @bp.get("/")
@@ -36,6 +45,30 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     return _send("manifest.webmanifest", max_age=0, mimetype="application/manifest+json")
+
+
+@bp.get("/console")
+@bp.get("/console/")
+def console():
+    """The web console of supervisors, regulators and admins (static/console/): its own
+    page and modules, never loaded by the keeper's register nor precached with it."""
+    response = _send("console/index.html", max_age=0)
+    response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+@bp.get("/console/config.json")
+def console_config():
+    """The console's maps draw no basemap unless CONSOLE_BASEMAP_URL names a raster tile
+    template ("https://tiles.example/{z}/{x}/{y}.png"); nothing is fetched from elsewhere
+    by default."""
+    response = jsonify({
+        "basemap": os.environ.get("CONSOLE_BASEMAP_URL") or None,
+        "basemap_attribution": os.environ.get("CONSOLE_BASEMAP_ATTRIBUTION") or None,
+    })
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/api/v1/docs")

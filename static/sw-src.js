@@ -58,6 +58,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/') || url.pathname === '/healthz') return;
 
+  if (url.pathname.startsWith('/console')) return; // the console is online-only, not the shell
   if (request.mode === 'navigate' && !url.pathname.startsWith('/static/')) {
     // Every page of the app is the one shell; the view is chosen in the page.
     event.respondWith(fromShell('/', request));

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from app.coverage import services
 from app.coverage.models import village_coverage as vc
 from app.extensions import db
 from app.models import LedgerDaily, Organisation
@@ -265,3 +264,56 @@ def test_full_refresh_agrees_with_incremental(ctx, township):
              for c, r in coverage_rows().items()}
     assert after == before
     db.session.rollback()
+
+
+def test_a_bulk_load_recomputes_every_village(ctx, township):
+    """More than 2,000 points in one statement (an import, the demo loader's COPY) take
+    the set-based path: every village recomputed once, with the same result."""
+    db.session.execute(text("""
+        insert into service_points (bank_id, bank_path, name, shop_name, keeper_name,
+                                    village_code, county_code, location, services, status, signage)
+        select b.id, b.path, '红旗村服务点' || g, '商店', '李', '150502001003', '150502',
+               ST_SetSRID(ST_MakePoint(122.40 + g * 1e-6, 43.60), 4326), '{}', 'active', false
+          from generate_series(1, 2001) g, organisations b where b.id = :bank
+    """), {"bank": township["bank"]})
+    db.session.commit()
+    rows = coverage_rows()
+    assert rows["150502001003"].points_inside == 2001 and rows["150502001003"].nearest_m == 0
+    # 东风村's west edge (122.44) is now 0.038 degrees from the nearest of them.
+    assert rows["150502001004"].nearest_m == pytest.approx((122.44 - 122.402001) * DEG_LON, rel=0.01)
+    assert rows["210102001001"].points_inside == 1
+
+
+def test_concurrent_closures_leave_no_closed_point_as_nearest(app, township, database_url):
+    """Two transactions each close one of 前进村's two points. Without serialising the
+    upkeep, each would see the other's point still open and keep it as the nearest."""
+    import threading
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    with app.app_context():
+        bank = db.session.get(Organisation, township["bank"])
+        village = db.session.get(f.Region, township["前进村"])
+        second = f.make_point(bank, village, "前进村二号服务点", 122.299, 43.599).id
+        db.session.commit()
+        db.session.remove()
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    close = "update service_points set status = 'closed' where id = %s"
+    with psycopg.connect(dsn) as first:
+        first.execute(close, (township["p1"],))
+
+        def other():
+            with psycopg.connect(dsn) as conn:
+                conn.execute(close, (second,))  # waits for the first to commit
+                conn.commit()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1)  # let it reach the lock; it cannot pass it yet
+        first.commit()
+    thread.join(timeout=60)
+    with app.app_context():
+        row = coverage_rows()[township["前进村"]]
+        assert row.points_inside == 0
+        assert row.nearest_point_id not in (township["p1"], second)

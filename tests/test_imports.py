@@ -302,4 +302,4 @@ def test_openapi_documents_one_multipart_body(client):
     schema = post["requestBody"]["content"]["multipart/form-data"]["schema"]
     name = schema["$ref"].rsplit("/", 1)[-1]
     assert set(doc["components"]["schemas"][name]["properties"]) == {
-        "file", "format", "crs", "bank_id"}
+        "file", "format", "crs", "bank_id", "dry_run"}

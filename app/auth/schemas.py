@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from app.auth.scope import PERMISSIONS
+
 
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -20,6 +22,11 @@ class MeSchema(Schema):
     org_name = fields.String(attribute="org.name", allow_none=True)
     point_id = fields.Integer(allow_none=True)
     county_code = fields.String(allow_none=True)
+    permissions = fields.Function(
+        lambda user: sorted(action for action, roles in PERMISSIONS.items() if user.role in roles),
+        metadata={"type": "array", "items": {"type": "string"},
+                  "description": "Actions of the role (app/auth/scope.py PERMISSIONS): the client shows only these"},
+    )
 
 
 class TokenSchema(Schema):

@@ -4,7 +4,7 @@ service_points and regions; app code only reads it.
 Declared as a Core table: nothing in Python writes it, and queries join it with
 regions and points column by column.
 """
-from sqlalchemy import Column, DateTime, Float, Integer, String, Table, BigInteger, Boolean
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Integer, String, Table
 
 from app.extensions import db
 from app.models.regions import RegionCode

@@ -11,7 +11,7 @@ import math
 import re
 
 from flask import Blueprint, jsonify, request, url_for
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from app.auth.scope import coverage_scope, point_scope, require
 from app.core.exceptions import DomainError, NotFound
@@ -257,10 +257,58 @@ def landing():
             _link("ogc.landing", "self", "application/json", "本页 This document"),
             _link("ogc.conformance", "conformance", "application/json", "Conformance"),
             _link("ogc.collections", "data", "application/json", "Collections"),
-            {"href": request.host_url + "api/v1/openapi.json", "rel": "service-desc",
-             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "OpenAPI (JSON API)"},
+            _link("ogc.openapi", "service-desc", "application/vnd.oai.openapi+json;version=3.0",
+                  "OpenAPI 3.0 definition of this API"),
         ],
     })
+
+
+@bp.get("/api", endpoint="openapi")
+def openapi():
+    """The API definition the landing page links to (conformance class oas30)."""
+    return jsonify(openapi_document())
+
+
+def openapi_document():
+    def param(name, schema, description, where="query", required=False):
+        return {"name": name, "in": where, "required": required, "schema": schema,
+                "description": description}
+
+    ok = {"200": {"description": "OK"}, "400": {"description": "Invalid parameter"},
+          "401": {"description": "Sign-in required"}, "404": {"description": "Not found"}}
+    collection_id = param("collectionId", {"type": "string", "enum": list(COLLECTIONS)},
+                          "Collection", "path", True)
+    filters = sorted({name for info in COLLECTIONS.values() for name in info["filters"]})
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "助农服务点 OGC API - Features", "version": "1.0"},
+        "servers": [{"url": url_for("ogc.landing", _external=True)}],
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/": {"get": {"summary": "Landing page", "responses": ok}},
+            "/conformance": {"get": {"summary": "Conformance classes", "responses": ok}},
+            "/collections": {"get": {"summary": "Collections", "responses": ok}},
+            "/collections/{collectionId}": {"get": {"summary": "One collection",
+                                                    "parameters": [collection_id], "responses": ok}},
+            "/collections/{collectionId}/items": {"get": {
+                "summary": "Features (GeoJSON)", "responses": ok,
+                "parameters": [
+                    collection_id,
+                    param("bbox", {"type": "array", "items": {"type": "number"}, "minItems": 4,
+                                   "maxItems": 4}, "minlon,minlat,maxlon,maxlat (WGS-84)"),
+                    param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                    "default": DEFAULT_LIMIT}, "Features per page"),
+                    param("offset", {"type": "integer", "minimum": 0}, "Features to skip"),
+                    *[param(name, {"type": "string"}, "Property filter (codes match as prefixes)")
+                      for name in filters],
+                ]}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {
+                "summary": "One feature", "responses": ok,
+                "parameters": [collection_id, param("featureId", {"type": "string"}, "Feature id",
+                                                    "path", True)]}},
+        },
+    }
 
 
 @bp.get("/conformance")

@@ -6,6 +6,7 @@ that changes a point. What depends on settings or on the calendar -- the status 
 distance, dormancy -- is computed here when read, so changing a setting recomputes
 nothing.
 """
+import os
 from datetime import timedelta
 
 from flask import current_app
@@ -20,10 +21,12 @@ from app.extensions import db
 from app.models import GridAssignment, LedgerDaily, Organisation, Region, ServicePoint, User
 from app.models.regions import PREFIX_LENGTH
 
-# Defaults, overridden by the app config (COVERAGE_DISTANCE_M, DORMANT_DAYS) and, per
+# Defaults from the environment, overridden by the app config (same names) and, per
 # request, by query arguments.
-DISTANCE_M = 3000   # a villager walks or rides to a point this far away (服务半径)
-DORMANT_DAYS = 90   # no business for this long: the point exists on paper only
+# A villager walks or rides to a point this far away (服务半径).
+DISTANCE_M = int(os.environ.get("COVERAGE_DISTANCE_M", 3000))
+# No business for this long: the point exists on paper only.
+DORMANT_DAYS = int(os.environ.get("DORMANT_DAYS", 90))
 MAX_K = 50          # suggestions per request; beyond that a plan is a study, not a query
 
 # In order of precedence: the first that holds is the village's status.
@@ -137,12 +140,11 @@ def region_figures(user, args):
         vgroup = func.left(Region.code, child_len).label("prefix")
         pgroup = func.left(ServicePoint.village_code, child_len).label("prefix")
         points = {r["prefix"]: r for r in db.session.execute(point_counts(pgroup)).mappings()}
-        rows = db.session.execute(village_counts(vgroup)).mappings().all()
-        names = _names([r["prefix"] for r in rows] + list(points))
-        for key in sorted(set(points) | {r["prefix"] for r in rows}):
-            row = next((r for r in rows if r["prefix"] == key), {})
+        villages = {r["prefix"]: r for r in db.session.execute(village_counts(vgroup)).mappings()}
+        names = _names(set(villages) | set(points))
+        for key in sorted(set(villages) | set(points)):
             children.append({"code": key, "name": names.get(key), "level": LEVEL_OF_LENGTH[child_len],
-                             **_figures(row, points.get(key, {}))})
+                             **_figures(villages.get(key, {}), points.get(key, {}))})
     return {
         "region": prefix, "name": region.name if region else "全国 National",
         "level": region.level if region else "national",

@@ -33,6 +33,10 @@ class ImportRequestSchema(Schema):
         required=True,
         metadata={"description": "The bank (or branch, outlet) the points belong to"},
     )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only check every row: the same answers, nothing imported"},
+    )
 
 
 class ImportResultSchema(Schema):
@@ -40,7 +44,9 @@ class ImportResultSchema(Schema):
     terminals = fields.Integer(required=True, metadata={"description": "Terminals created"})
     bank_id = fields.Integer(required=True)
     point_ids = fields.List(fields.Integer(), required=True)
-    audit_event_id = fields.Integer(required=True)
+    audit_event_id = fields.Integer(required=True, allow_none=True, metadata={"description": "None on a dry run"})
+    checked = fields.Integer(metadata={"description": "Rows checked and found good"})
+    dry_run = fields.Boolean()
     file_name = fields.String(required=True)
     format = fields.String(required=True)
     crs = fields.String(required=True)

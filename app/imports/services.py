@@ -62,7 +62,7 @@ def find_bank(bank_id: int, user) -> Organisation | None:
 
 
 def import_service_points(data: bytes, file_name: str, fmt: str, crs: str, bank, actor=None,
-                          max_rows: int | None = None) -> dict:
+                          max_rows: int | None = None, dry_run: bool = False) -> dict:
     """Validate the whole file, then insert every row; raises ImportRejected (nothing
     imported) or readers.ImportFileError (file unreadable)."""
     if len(data) > MAX_BYTES:
@@ -81,6 +81,10 @@ def import_service_points(data: bytes, file_name: str, fmt: str, crs: str, bank,
     errors += check_against_registry(rows, unit)
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: e.number), len(raw_rows))
+    if dry_run:
+        return dict(imported=0, checked=len(rows), dry_run=True, bank_id=bank.id, point_ids=[],
+                    audit_event_id=None, file_name=file_name, format=fmt, crs=crs,
+                    terminals=sum(1 for _, row in rows if row.get("merchant_code")))
     return insert_points(rows, bank, actor, dict(file_name=file_name, format=fmt, crs=crs))
 
 
@@ -200,7 +204,8 @@ def import_upload(user, form, upload, max_rows=MAX_ROWS) -> dict:
         raise InvalidField("format", "请指明格式 Give format: csv, geojson or gpkg")
     try:
         return import_service_points(
-            upload.read(MAX_BYTES + 1), file_name, fmt, form["crs"], bank, user, max_rows=max_rows)
+            upload.read(MAX_BYTES + 1), file_name, fmt, form["crs"], bank, user,
+            max_rows=max_rows, dry_run=form.get("dry_run", False))
     except ImportTooLarge as exc:
         raise TooLarge(str(exc)) from None
     except readers.ImportFileError as exc:

@@ -13,6 +13,9 @@ from app.extensions import db
 from app.models.checks import one_of
 from app.models.regions import RegionCode
 
+# The orders a list of points can be asked for (?sort=): by place (village code, the
+# default), by name either way, by status, most recently changed first.
+POINT_SORTS = ("place", "name", "-name", "status", "-updated")
 POINT_STATUSES = ("active", "suspended", "closed")
 TERMINAL_KINDS = ("pos", "smart_pos", "atm", "crs", "mobile")
 # The text that `q` searches; the same expression is indexed (migration 0003).

@@ -32,14 +32,21 @@ BULK_ROWS = 2000
 
 FUNCTIONS = f"""
 -- Recompute the given villages (all villages when codes is NULL).
--- KNN (<->) walks the partial index of active points in degree distance; the few nearest
--- candidates are then ranked in metres on the spheroid, since a degree of longitude is
--- shorter than one of latitude and the degree order can swap two close candidates.
+-- KNN (<->) walks the partial index of active points in planar degrees. A degree of
+-- longitude is shorter than one of latitude (cos(lat)), so the nearest in metres may be
+-- a later candidate, but never one farther in degrees than the first candidate divided
+-- by cos(lat) (1% added for the spheroid): only those few get the costly distance on
+-- the spheroid.
 CREATE FUNCTION coverage_refresh(codes text[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
+    -- One shape of query for both uses: "codes IS NULL OR code = ANY(codes)" would get a
+    -- generic plan that scans every village even for a handful of codes.
+    IF codes IS NULL THEN
+        codes := ARRAY(SELECT code FROM regions WHERE level = 'village');
+    END IF;
     INSERT INTO village_coverage AS vc
         (village_code, county_code, points_inside, nearest_point_id, nearest_m, updated_at)
     SELECT v.code, left(v.code, 6),
@@ -52,17 +59,21 @@ BEGIN
            END,
            nn.id, nn.m, now()
       FROM regions v
+      CROSS JOIN LATERAL (SELECT coalesce(v.geom, v.centroid) AS shape) g
       LEFT JOIN LATERAL (
-          SELECT c.id, ST_Distance(c.location::geography,
-                                   coalesce(v.geom, v.centroid)::geography) AS m
-            FROM (SELECT p.id, p.location FROM service_points p
-                   WHERE p.status = 'active'
-                   ORDER BY p.location <-> coalesce(v.geom, v.centroid)
-                   LIMIT 8) c
+          SELECT k.id, ST_Distance(k.location::geography, g.shape::geography) AS m
+            FROM (SELECT c.*, min(c.d) OVER () AS d1
+                    FROM (SELECT p.id, p.location, p.location <-> g.shape AS d
+                            FROM service_points p
+                           WHERE p.status = 'active'
+                           ORDER BY p.location <-> g.shape
+                           LIMIT 8) c) k
+           WHERE k.d <= k.d1 * 1.01 / cos(radians(least(89.0,
+                     greatest(abs(ST_YMin(g.shape)), abs(ST_YMax(g.shape))) + 1.0)))
            ORDER BY 2, 1
            LIMIT 1
-      ) nn ON coalesce(v.geom, v.centroid) IS NOT NULL
-     WHERE v.level = 'village' AND (codes IS NULL OR v.code = ANY (codes))
+      ) nn ON g.shape IS NOT NULL
+     WHERE v.code = ANY (codes) AND v.level = 'village'
     ON CONFLICT (village_code) DO UPDATE
        SET points_inside = excluded.points_inside,
            nearest_point_id = excluded.nearest_point_id,
@@ -104,8 +115,13 @@ BEGIN
           JOIN coverage_changed c ON c.active
          WHERE (vc.nearest_m IS NULL OR vc.nearest_m > {NEAR_M})
            AND coalesce(v.geom, v.centroid) IS NOT NULL
-           AND (vc.nearest_m IS NULL OR ST_DWithin(coalesce(v.geom, v.centroid)::geography,
-                                                  c.location::geography, vc.nearest_m))
+           -- a box in degrees first (cheap), then the distance on the spheroid
+           AND (vc.nearest_m IS NULL OR (
+                coalesce(v.geom, v.centroid) && ST_Expand(c.location,
+                    vc.nearest_m / 111320.0 / cos(radians(least(89.0, abs(ST_Y(c.location)) + 1.0))),
+                    vc.nearest_m / 111320.0)
+                AND ST_DWithin(coalesce(v.geom, v.centroid)::geography,
+                               c.location::geography, vc.nearest_m)))
         UNION ALL
         -- villages without a polygon count their points by code
         SELECT c.village_code FROM coverage_changed c
@@ -116,17 +132,37 @@ BEGIN
     RETURN coverage_refresh(codes);
 END $$;
 
+-- The data version tiles and figures are tagged with. A row, not a sequence: the bump is
+-- part of the transaction, so no reader sees the new version before the new data. It
+-- serialises registry writes on one row until commit; they are rare (people editing).
+CREATE FUNCTION coverage_bump() RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO coverage_state (id, version, changed_at) VALUES (true, 1, now())
+    ON CONFLICT (id) DO UPDATE SET version = coverage_state.version + 1, changed_at = now();
+$$;
+
+-- One writer of coverage at a time, until it commits. Two transactions each closing one
+-- of a village's two points would otherwise each see the other's point still open and
+-- leave a closed point as the village's nearest. A village near a county border depends
+-- on points of the next county, so the lock is not per county. Each statement of these
+-- functions takes a fresh snapshot (READ COMMITTED), so after the wait it sees what the
+-- previous writer committed. Registry changes are rare; imports hold it for their batch.
+CREATE FUNCTION coverage_lock() RETURNS void
+LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(hashtext('village_coverage')) $$;
+
 CREATE FUNCTION coverage_on_points() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE coverage_state SET version = version + 1, changed_at = now();
+    PERFORM coverage_lock();
+    PERFORM coverage_bump();
     -- Once per session; ON COMMIT DELETE ROWS empties it with each transaction.
     IF to_regclass('pg_temp.coverage_changed') IS NULL THEN
         CREATE TEMP TABLE coverage_changed (
             id integer, location geometry(Point, 4326), village_code text, active boolean
         ) ON COMMIT DELETE ROWS;
     END IF;
-    TRUNCATE coverage_changed;
+    -- DELETE, not TRUNCATE: truncating makes a new file for the table on every statement.
+    DELETE FROM coverage_changed;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO coverage_changed
         SELECT n.id, n.location, n.village_code, true FROM new_rows n WHERE n.status = 'active';
@@ -157,7 +193,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     codes text[];
 BEGIN
-    UPDATE coverage_state SET version = version + 1, changed_at = now();
+    PERFORM coverage_lock();
+    PERFORM coverage_bump();
     SELECT array_agg(n.code) INTO codes FROM new_rows n WHERE n.level = 'village';
     IF codes IS NOT NULL THEN
         PERFORM coverage_refresh(codes);
@@ -225,6 +262,8 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS coverage_on_points()")
     op.execute("DROP FUNCTION IF EXISTS coverage_points_changed()")
     op.execute("DROP FUNCTION IF EXISTS coverage_refresh(text[])")
+    op.execute("DROP FUNCTION IF EXISTS coverage_bump()")
+    op.execute("DROP FUNCTION IF EXISTS coverage_lock()")
     op.execute("DROP INDEX IF EXISTS ix_service_points_active_location")
     op.execute("DROP TABLE IF EXISTS coverage_state")
     op.execute("DROP TABLE IF EXISTS village_coverage")

@@ -106,6 +106,7 @@ async function onSignIn(e) {
     const token = await api.login(form.username.value.trim(), form.password.value, app.deviceId);
     const user = await api.me(token.token);
     if (user.role !== 'keeper' || !user.point_id) {
+      if (await (await import('./console/home.js')).openHome(token, user)) return; // console or field home
       say(error, 'signin_not_keeper');
       return;
     }

@@ -7,7 +7,7 @@ from app.core.fields import Id, Phone, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
 from app.core.schemas import Coordinate, RequiredOnCreate
 from app.models.ledger import BUSINESS_KINDS
-from app.models.points import POINT_STATUSES
+from app.models.points import POINT_SORTS, POINT_STATUSES
 from app.registry.terminals.schemas import TerminalSchema
 
 # China's rough extent: a coordinate outside it is almost always swapped lon/lat or a
@@ -42,6 +42,10 @@ class PointQueryArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(POINT_STATUSES))
     bbox = BBox(metadata={"description": "minlon,minlat,maxlon,maxlat (WGS-84)", "example": "122,43,123,44"})
     q = Text(100, min_length=1, metadata={"description": "Text in name, shop, keeper, address or code"})
+    sort = fields.String(
+        load_default="place", validate=validate.OneOf(POINT_SORTS),
+        metadata={"description": "place (village code), name, -name, status, -updated (latest change first)"},
+    )
 
 
 def _lon(**kwargs):

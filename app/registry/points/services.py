@@ -18,7 +18,7 @@ from app.core.lookup import get_in_scope
 from app.core.paging import paginate
 from app.extensions import db
 from app.models import AuditEvent, Organisation, Region, ServicePoint, Terminal
-from app.models.points import search_text
+from app.models.points import POINT_SORTS, search_text
 from app.privacy import mask_phone
 
 # The village's name comes with the point; its polygon stays in the database.
@@ -69,6 +69,17 @@ def snapshot(point) -> dict:
     return data
 
 
+# ?sort= -> order of a page of points (the names are POINT_SORTS, which the schema checks)
+SORTS = {
+    "place": (ServicePoint.village_code,),
+    "name": (ServicePoint.name,),
+    "-name": (ServicePoint.name.desc(),),
+    "status": (ServicePoint.status, ServicePoint.village_code),
+    "-updated": (ServicePoint.updated_at.desc(),),
+}
+assert set(SORTS) == set(POINT_SORTS)
+
+
 def list_points(user, args):
     stmt = select(ServicePoint).where(point_scope(user)).options(*POINT_LOAD)
     if args.get("region"):
@@ -85,8 +96,9 @@ def list_points(user, args):
         stmt = stmt.where(ServicePoint.location.op("&&")(envelope))
     if args.get("q"):
         stmt = stmt.where(_text_search(args["q"]))
-    # Ordered by place, then id: stable pages, and a region prefix walks one index range.
-    order = (ServicePoint.village_code, ServicePoint.id)
+    # By place (the default: a region prefix walks one index range), always then by id
+    # for stable pages.
+    order = (*SORTS[args.get("sort") or "place"], ServicePoint.id)
     page = paginate(stmt, args, order)
     for point in page["items"]:
         _shown(user, point)
