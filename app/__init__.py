@@ -37,7 +37,12 @@ def register_blueprints(app):
     """Every feature's blueprint: the whole API from one screen."""
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
+    from app.exports.routes import blp as exports
+    from app.coverage.routes import blp as coverage
     from app.extensions import api
+    from app.field.routes import blp as field
+    from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
+    from app.flags.routes import blp as flags
     from app.health import bp as health
     from app.imports.routes import blp as imports
     from app.ledger.routes import blp as ledger
@@ -49,6 +54,7 @@ def register_blueprints(app):
     from app.registry.regions.routes import blp as regions
     from app.registry.terminals.routes import blp as terminals
     from app.registry.users.routes import blp as users
+    from app.stats.routes import blp as stats
     from app.sync.routes import blp as sync
     from app.sync.schemas import PushRecordSchema
 
@@ -63,12 +69,19 @@ def register_blueprints(app):
         imports,             # /api/v1/imports    points from CSV, GeoJSON, GeoPackage
         sync,                # /api/v1/sync       the phones' push and pull
         ledger,              # /api/v1/ledger     the register as banks and regulators read it
+        flags,               # /api/v1/flags      flagged records and their reviews
+        stats,               # /api/v1/stats      figures by region, bank, period, kind, channel
+        exports,             # /api/v1/exports    the ledger (and statistics) as files
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
+        field,               # /api/v1/field      field workers' pull (visits push via sync)
+        coverage,            # /api/v1/coverage   village coverage, siting; /tiles, /ogc
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.
     api.spec.components.schema("PushRecord", schema=PushRecordSchema)
+    api.spec.components.schema("VisitData", schema=VisitDataSchema)
+    api.spec.components.schema("FraudTalkData", schema=FraudTalkDataSchema)
     app.register_blueprint(health)   # /healthz
     app.register_blueprint(pwa)      # /, /sw.js, /static, /api/v1/docs
 

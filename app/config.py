@@ -46,6 +46,9 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "zhunong-demo-2026")
+    # The longest range of business days one ledger export may cover (a year and a bit:
+    # one annual report with its last month's corrections).
+    LEDGER_EXPORT_MAX_DAYS = int(os.environ.get("LEDGER_EXPORT_MAX_DAYS", 400))
 
 
 class TestConfig(Config):

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, s
 from app.core.exceptions import Forbidden
 from app.extensions import db
 from app.models import (
+    FieldVisit,
     GridAssignment,
     Organisation,
     Region,
@@ -42,6 +43,23 @@ PERMISSIONS = {
     # The register: keepers write it from their phones; bank and regulator staff read it.
     "register.sync": {"keeper"},
     "ledger.read": {"supervisor", "regulator", "admin"},
+    # Field work: grid workers and mobile team members sync their visits, the business
+    # and anti-fraud talks done on them; bank and regulator staff read the visits.
+    "field.sync": {"grid_worker", "field_agent"},
+    "visits.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    # Flagged records: banks and regulators see the queue; the bank that runs the point
+    # reviews it (the regulator oversees, she does not clear a bank's queue).
+    "flags.read": {"supervisor", "regulator", "admin"},
+    "flags.review": {"supervisor", "admin"},
+    # Files out of the system; every one is in the audit log.
+    "exports.run": {"supervisor", "regulator", "admin"},
+    # Statistics of business done: the People's Bank for its region, a bank for its own.
+    "stats.read": {"supervisor", "regulator", "admin"},
+    # The coverage map, its figures, tiles and OGC API: bank and regulator staff, and
+    # grid workers for their own villages. Siting new points is the banks' and the
+    # regulator's planning.
+    "coverage.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    "coverage.plan": {"supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).
@@ -125,6 +143,25 @@ def village_scope(user: User, village_code_column) -> ColumnElement[bool]:
         points = select(ServicePoint.village_code).where(point_scope(user))
         return village_code_column.in_(points)
     return false()
+
+
+def coverage_scope(user: User, village_code_column) -> ColumnElement[bool]:
+    """Villages whose coverage a user sees. Coverage is a fact about a village (any bank's
+    point serves its people), so bank staff see every village of the region their
+    organisation serves, uncovered ones included -- those are what they plan for:
+      admin                         all
+      regulator                     her branch's region
+      supervisor, field agent       the region of her organisation; a bank with no region
+                                    (a national head office) the whole country
+      grid worker, keeper           their villages (village_scope)
+    """
+    role = user.role
+    if role in ("supervisor", "field_agent"):
+        if user.org is None:
+            return false()
+        prefix = region_prefix(user.org.region_code)
+        return village_code_column.startswith(prefix) if prefix else true()
+    return village_scope(user, village_code_column)
 
 
 def owns_point(user: User, point: ServicePoint) -> bool:
@@ -245,6 +282,39 @@ def assignment_scope(user: User) -> ColumnElement[bool]:
     return village_scope(user, GridAssignment.village_code)  # regulator, keeper
 
 
+# Field visits ----------------------------------------------------------------------
+
+def visit_scope(user: User) -> ColumnElement[bool]:
+    """Visits: a grid worker and a field agent see their own (a visit outside her
+    villages is still hers); a supervisor those made by her bank's staff or in the
+    villages of her bank's points; a regulator those in her region; admins all; a
+    keeper none."""
+    role = user.role
+    if role == "admin":
+        return true()
+    if role in ("grid_worker", "field_agent"):
+        return FieldVisit.user_id == user.id
+    if role == "supervisor":
+        if user.org is None:
+            return false()
+        return or_(FieldVisit.bank_path.startswith(user.org.path),
+                   village_scope(user, FieldVisit.village_code))
+    if role == "regulator":
+        return village_scope(user, FieldVisit.village_code)
+    return false()
+
+
+def field_villages(user: User) -> ColumnElement[bool]:
+    """Condition on Region: the villages a field worker's phone pulls (with their
+    boundaries, to find the village of a GPS fix offline): a grid worker her assigned
+    villages; a field agent the villages of her bank's points, within her county when
+    she has one (a bank's subtree can span a province)."""
+    condition = and_(Region.level == "village", village_scope(user, Region.code))
+    if user.role == "field_agent" and user.county_code:
+        condition = and_(condition, Region.code.startswith(user.county_code))
+    return condition
+
+
 # Risk alerts -----------------------------------------------------------------------
 
 def alert_in_force(at) -> ColumnElement[bool]:
@@ -291,3 +361,17 @@ def describe(user: User) -> str:
     if user.role == "grid_worker":
         return f"grid_worker:{user.id}"
     return "all"
+
+
+def rollup_scope(user: User, village_code_column, bank_path_column) -> ColumnElement[bool]:
+    """Rows of a rollup keyed by village and bank that a user's statistics count: a
+    regulator her region's business (every bank), a supervisor her bank's (every
+    region), an admin all of it."""
+    if user.role == "admin":
+        return true()
+    if user.role == "regulator":
+        prefix = jurisdiction(user)
+        return village_code_column.startswith(prefix) if prefix else false()
+    if user.role == "supervisor" and user.org is not None:
+        return bank_path_column.startswith(user.org.path)
+    return false()

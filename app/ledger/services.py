@@ -21,7 +21,9 @@ def _start_of(day):
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
-def list_entries(user, args):
+def records_select(user):
+    """Register records of the points in the user's scope, with their point's name and
+    the record that voids each one (if any): the rows every ledger view lists."""
     voided_by = (
         select(_voids.c.id.cast(db.String))
         .where(_voids.c.void_of == LedgerEntry.id, _voids.c.point_id == LedgerEntry.point_id)
@@ -29,7 +31,7 @@ def list_entries(user, args):
         .limit(1)
         .scalar_subquery()
     )
-    query = (
+    return (
         select(
             LedgerEntry.id, LedgerEntry.seq, LedgerEntry.point_id,
             ServicePoint.name.label("point_name"), LedgerEntry.county_code, LedgerEntry.user_id,
@@ -42,6 +44,10 @@ def list_entries(user, args):
         .join(ServicePoint, ServicePoint.id == LedgerEntry.point_id)
         .where(point_scope(user))
     )
+
+
+def list_entries(user, args):
+    query = records_select(user)
     if args.get("flagged") is not None:
         # Spelled like the partial index's predicate so the planner can use it.
         empty = literal_column("'{}'::text[]")

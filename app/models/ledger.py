@@ -27,11 +27,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.checks import one_of
+from app.models.regions import RegionCode
 
-# What a keeper logs. 'void' marks a correction; a correction may also carry the kind of
+# What is logged. 'void' marks a correction; a correction may also carry the kind of
 # the record it voids (the client copies it) -- either way `void_of` says what it voids.
-BUSINESS_KINDS = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment")
+# The last three are the mobile-service kinds the seed names (信用卡还款, 手机银行开通,
+# 社保卡业务); transfer/remittance and bill payment were already there. Names stay within
+# the 20 characters of the kind columns of the ledger and both rollups.
+BUSINESS_KINDS = (
+    "withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment",
+    "card_repayment", "mobile_banking", "social_security",
+)
 LEDGER_KINDS = BUSINESS_KINDS + ("void",)
+# Where the business was done: at a service point (the keeper's register), by a grid
+# worker in a village (帮办代办), or at a mobile team's terminal (流动服务). Records of the
+# last two belong to a visit (app/models/field.py) instead of a point.
+CHANNELS = ("point", "grid", "mobile")
+FIELD_CHANNELS = ("grid", "mobile")
 
 
 class LedgerEntry(db.Model):
@@ -45,6 +57,11 @@ class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         one_of("kind", LEDGER_KINDS, name="kind"),
+        one_of("channel", CHANNELS, name="channel"),
+        # A point record names its point and no visit; a field record a visit, no point.
+        CheckConstraint("(channel = 'point') = (point_id is not null)", name="point_iff_channel"),
+        CheckConstraint("(channel = 'point') = (visit_id is null)", name="visit_iff_field"),
+        CheckConstraint("channel = 'point' or village_code is not null", name="field_has_village"),
         CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
         CheckConstraint("kind <> 'balance_inquiry' or amount_fen = 0", name="inquiry_no_amount"),
         CheckConstraint("kind <> 'void' or void_of is not null", name="void_has_target"),
@@ -67,11 +84,29 @@ class LedgerEntry(db.Model):
         Index(
             "ix_ledger_entries_void_of", "void_of", postgresql_where=text("void_of is not null")
         ),
+        # A field worker's pull (her records after a cursor) and a visit's business; both
+        # partial, so the keepers' rows (the bulk) cost them nothing.
+        Index(
+            "ix_ledger_entries_field_user_seq", "user_id", "seq",
+            postgresql_where=text("channel <> 'point'"),
+        ),
+        Index(
+            "ix_ledger_entries_visit", "visit_id", postgresql_where=text("visit_id is not null")
+        ),
     )
 
     id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False), nullable=False)
-    point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), nullable=False)
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("service_points.id"))
+    channel: Mapped[str] = mapped_column(
+        String(8), nullable=False, server_default=text("'point'")
+    )
+    # The village the business was done in: the visit's, or the point's (the push
+    # copies it; NULL is allowed for point rows only, so bulk loads of the register that
+    # predate channels, e.g. the COPY baseline of bench/sync_ingest.py, stay valid).
+    village_code: Mapped[str | None] = mapped_column(RegionCode())
+    # No foreign key: a record may arrive before its visit (see app/field/sync.py).
+    visit_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
     county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
@@ -109,9 +144,53 @@ class LedgerDaily(db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
+class LedgerVillageDaily(db.Model):
+    """Per channel, business day, village and kind: count and amount of the live records
+    of every channel. The key leads with the channel and the day, so "how much did grid
+    workers do in villages in 2024" is one range read of the primary key, and a region
+    narrows it by village-code prefix within the same index. Kept in the same statement
+    as the inserts, like LedgerDaily (which stays per point, for the point channel)."""
+
+    __tablename__ = "ledger_village_daily"
+    __table_args__ = (one_of("channel", CHANNELS, name="channel"),)
+
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    village_code: Mapped[str] = mapped_column(RegionCode(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Whose business it was: the point's bank, or the visitor's organisation (its path,
+    # '' for a grid worker without one), so statistics are scoped and grouped by bank
+    # from the rollup with the same prefix rule as every other bank scope.
+    bank_path: Mapped[str] = mapped_column(
+        String(200, collation="C"), primary_key=True, server_default=""
+    )
+    county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class LedgerVillageMonthly(db.Model):
+    """LedgerVillageDaily summed by calendar month, kept from it by a trigger (migration
+    0008). Statistics over whole months read it: a month of a village is one row here
+    instead of up to thirty, which is what makes a year's figures for a city cheap."""
+
+    __tablename__ = "ledger_village_monthly"
+
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    village_code: Mapped[str] = mapped_column(RegionCode(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bank_path: Mapped[str] = mapped_column(
+        String(200, collation="C"), primary_key=True, server_default=""
+    )
+    county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
 class LedgerCardDaily(db.Model):
-    """Per card (masked), business day and kind: the amount logged, to flag the per-card
-    daily cap. Keyed by county: a villager uses the points of her own county, and the
+    """Per card (masked), business day and kind: the amount logged in every channel, to
+    flag the per-card daily cap (the cap is per card, wherever the card was used). Keyed by county: a villager uses the points of her own county, and the
     key keeps the table distributable by county."""
 
     __tablename__ = "ledger_card_daily"

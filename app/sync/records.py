@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from app.models.ledger import LEDGER_KINDS
+from app.models.ledger import CHANNELS, LEDGER_KINDS
 from app.privacy import is_masked_card, looks_like_full_card
 from app.registry.common import SHANGHAI
 
@@ -23,6 +23,7 @@ MAX_AMOUNT_FEN = 10**11  # 10 亿元: far above any real counter transaction, we
 EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 LATEST = datetime(2100, 1, 1, tzinfo=SHANGHAI)
 _KINDS = frozenset(LEDGER_KINDS)
+VILLAGE_CODE_LENGTH = 12
 
 
 class Rejected(Exception):
@@ -39,7 +40,7 @@ class Entry:
     """A well-formed record, normalised (UTC instant, canonical UUIDs, stripped text)."""
 
     id: str
-    point_id: int
+    point_id: int | None
     kind: str
     amount_fen: int
     card_masked: str | None
@@ -49,6 +50,11 @@ class Entry:
     lon: float | None
     lat: float | None
     void_of: str | None
+    # Channel point (the default: clients before channels send none) names a point;
+    # grid and mobile name a visit and the village instead (app/field/sync.py).
+    channel: str = "point"
+    village_code: str | None = None
+    visit_id: str | None = None
     body_hash: str = ""
     day: date | None = None
     flags: list = field(default_factory=list)
@@ -69,16 +75,30 @@ def parse(raw) -> Entry:
     """Check and normalise one pushed record; raise Rejected on the first problem."""
     if not isinstance(raw, dict):
         raise Rejected("record", "记录须为对象 must be an object")
-    rid = _uuid(raw.get("id"), "id")
+    rid = uuid_of(raw.get("id"), "id")
     if raw.get("type") != RECORD_TYPE:
         raise Rejected("type", f"记录类型须为 {RECORD_TYPE} must be '{RECORD_TYPE}'")
     data = raw.get("data")
     if not isinstance(data, dict):
         raise Rejected("data", "缺少记录内容 must be an object")
 
-    point_id = data.get("point_id")
-    if type(point_id) is not int:
-        raise Rejected("data.point_id", "服务点编号须为整数 must be an integer")
+    channel = data.get("channel")
+    if channel is None:
+        channel = "point"
+    elif channel not in CHANNELS:
+        raise Rejected("data.channel", "渠道无效 must be one of " + ", ".join(CHANNELS))
+    point_id = village_code = visit_id = None
+    if channel == "point":
+        point_id = data.get("point_id")
+        if type(point_id) is not int:
+            raise Rejected("data.point_id", "服务点编号须为整数 must be an integer")
+        if data.get("visit_id") is not None:
+            raise Rejected("data.visit_id", "服务点业务不属于走访 a point record has no visit")
+    else:
+        if data.get("point_id") is not None:
+            raise Rejected("data.point_id", "入村业务不填服务点 a grid or mobile record has no point")
+        visit_id = uuid_of(data.get("visit_id"), "data.visit_id")
+        village_code = village(data.get("village_code"), "data.village_code")
     kind = data.get("kind")
     if kind not in _KINDS:
         raise Rejected("data.kind", "业务类型无效 must be one of " + ", ".join(LEDGER_KINDS))
@@ -89,20 +109,21 @@ def parse(raw) -> Entry:
         raise Rejected("data.amount_fen", "余额查询金额须为0 must be 0 for a balance inquiry")
 
     card = _card(data.get("card_masked"))
-    voucher = _text(data.get("voucher_no"), "data.voucher_no", 40)
-    note = _text(data.get("note"), "data.note", 500)
-    occurred = _instant(data.get("occurred_at"))
-    lon, lat = _position(data.get("lon"), data.get("lat"))
+    voucher = text_of(data.get("voucher_no"), "data.voucher_no", 40)
+    note = text_of(data.get("note"), "data.note", 500)
+    occurred = instant(data.get("occurred_at"))
+    lon, lat = position(data.get("lon"), data.get("lat"))
 
     void_of = data.get("void_of")
     if void_of is not None:
-        void_of = _uuid(void_of, "data.void_of")
+        void_of = uuid_of(void_of, "data.void_of")
         if void_of == rid:
             raise Rejected("data.void_of", "不能冲正自身 a record cannot void itself")
     elif kind == "void":
         raise Rejected("data.void_of", "冲正记录须指明原记录 a void must name the record it voids")
 
-    entry = Entry(rid, point_id, kind, amount, card, voucher, note, occurred, lon, lat, void_of)
+    entry = Entry(rid, point_id, kind, amount, card, voucher, note, occurred, lon, lat, void_of,
+                  channel, village_code, visit_id)
     entry.body_hash = body_hash(entry)
     entry.day = occurred.astimezone(SHANGHAI).date()
     return entry
@@ -119,10 +140,21 @@ def body_hash(e: Entry) -> str:
             e.void_of or "",
         )
     )
+    if e.channel != "point":
+        # Appended only for field records, so a point record stored before channels
+        # existed hashes as it did then and its resend is still a duplicate.
+        canonical += "\x1f" + "\x1f".join((e.channel, e.village_code, e.visit_id))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _uuid(value, name) -> str:
+def village(value, name) -> str:
+    if not isinstance(value, str) or len(value) != VILLAGE_CODE_LENGTH or not value.isascii() \
+            or not value.isdigit():
+        raise Rejected(name, "村代码为12位数字 must be a 12-digit village code")
+    return value
+
+
+def uuid_of(value, name) -> str:
     if not isinstance(value, str) or len(value) > 64:
         raise Rejected(name, "须为UUID must be a UUID string")
     try:
@@ -148,7 +180,7 @@ def _card(value) -> str | None:
     return value
 
 
-def _text(value, name, max_len) -> str | None:
+def text_of(value, name, max_len) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -172,8 +204,7 @@ def _encodable(value: str) -> bool:
     return True
 
 
-def _instant(value) -> datetime:
-    name = "data.occurred_at"
+def instant(value, name="data.occurred_at") -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise Rejected(name, "须为带时区的ISO 8601时间 must be ISO 8601 with an offset")
     try:
@@ -187,7 +218,7 @@ def _instant(value) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _position(lon, lat):
+def position(lon, lat):
     if lon is None and lat is None:
         return None, None
     for name, value, bound in (("data.lon", lon, 180.0), ("data.lat", lat, 90.0)):

@@ -47,11 +47,18 @@ class Limit:
 def rules_for_point(point: ServicePoint) -> list[Limit]:
     """Every rule that can apply to the point (any date), most specific first: a bank's
     rule before a region's, a longer region prefix before a shorter, a later start first."""
-    bank_ids = [int(part) for part in point.bank_path.strip("/").split("/") if part]
+    return rules_for(point.village_code, point.bank_path)
+
+
+def rules_for(village_code: str, bank_path: str | None) -> list[Limit]:
+    """Every rule that can apply in a village for a bank subtree (None: no bank, so
+    regional rules only), most specific first. Grid and mobile records are checked
+    against the rules of the village they were done in and the visitor's bank."""
+    bank_ids = [int(part) for part in (bank_path or "").strip("/").split("/") if part]
     rows = db.session.execute(
         select(LimitRule)
         .where(
-            literal(point.village_code).startswith(LimitRule.region_prefix),
+            literal(village_code).startswith(LimitRule.region_prefix),
             or_(LimitRule.bank_id.is_(None), LimitRule.bank_id.in_(bank_ids)),
         )
         .order_by(

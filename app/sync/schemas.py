@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.ledger.schemas import LedgerRecordSchema
 from app.limits.schemas import LimitRuleSchema
-from app.models.ledger import LEDGER_KINDS
+from app.models.ledger import CHANNELS, LEDGER_KINDS
 
 STATUSES = ("accepted", "duplicate", "conflict", "rejected")
 
@@ -16,7 +16,13 @@ STATUSES = ("accepted", "duplicate", "conflict", "rejected")
 class LedgerDataSchema(Schema):
     """Documentation of `data` in a pushed record (checked by app/sync/records.py)."""
 
-    point_id = fields.Integer(required=True)
+    channel = fields.String(
+        validate=validate.OneOf(CHANNELS),
+        metadata={"description": "point (the default when absent), grid or mobile"},
+    )
+    point_id = fields.Integer(metadata={"description": "channel point: required"})
+    visit_id = fields.String(metadata={"description": "channel grid or mobile: required"})
+    village_code = fields.String(metadata={"description": "channel grid or mobile: required"})
     kind = fields.String(required=True, validate=validate.OneOf(LEDGER_KINDS))
     amount_fen = fields.Integer(required=True, metadata={"description": "整数分 integer fen, >= 0"})
     card_masked = fields.String(
@@ -34,7 +40,10 @@ class LedgerDataSchema(Schema):
 
 class PushRecordSchema(Schema):
     id = fields.String(required=True, metadata={"description": "client-generated UUID"})
-    type = fields.String(required=True, metadata={"description": "ledger_entry"})
+    type = fields.String(
+        required=True,
+        metadata={"description": "ledger_entry; a field worker also visit, fraud_talk"},
+    )
     data = fields.Nested(LedgerDataSchema, required=True)
 
 

@@ -34,7 +34,9 @@ from sqlalchemy import func, select, text
 
 from app.alerts.services import covers as alert_covers
 from app.alerts.services import in_force as alert_in_force
+from app.auth.scope import may
 from app.extensions import db
+from app.field import sync as field_sync
 from app.models import Device, RiskAlert, ServicePoint
 from app.registry.common import SHANGHAI
 from app.sync import records as rec
@@ -45,6 +47,7 @@ LOCK_NAMESPACE = 0x4C47  # first key of pg_advisory_xact_lock(int, int): the led
 
 NOT_YOUR_POINT = "data.point_id: 非本人服务点 not your point"
 CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
+POINT_CHANNEL_ONLY = "data.channel: 服务点只登记本点业务 a keeper logs channel 'point' only"
 
 _EXISTING = text(
     "SELECT id::text AS id, body_hash, flags FROM ledger_entries "
@@ -79,10 +82,11 @@ _CARD_TOTALS = text(
 _INSERT_AND_ROLL_UP = text(
     """
     WITH ins AS (
-        INSERT INTO ledger_entries (id, point_id, county_code, user_id, device_id, kind,
-            amount_fen, card_masked, voucher_no, note, occurred_at, location, void_of,
-            flags, body_hash)
-        SELECT r.id, :point_id, :county_code, :user_id, :device_id, r.kind, r.amount_fen,
+        INSERT INTO ledger_entries (id, point_id, village_code, county_code, user_id,
+            device_id, kind, amount_fen, card_masked, voucher_no, note, occurred_at, location,
+            void_of, flags, body_hash)
+        SELECT r.id, :point_id, :village_code, :county_code, :user_id, :device_id, r.kind,
+            r.amount_fen,
             r.card_masked, r.voucher_no, r.note, r.occurred_at,
             CASE WHEN r.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END,
             r.void_of, r.flags, r.body_hash
@@ -92,22 +96,22 @@ _INSERT_AND_ROLL_UP = text(
             void_of uuid, flags text[], body_hash text)
         ORDER BY r.ord
         ON CONFLICT (id) DO NOTHING
-        RETURNING id, seq, point_id, county_code, kind, amount_fen, card_masked,
-            occurred_at, void_of
+        RETURNING id, seq, point_id, channel, village_code, county_code, kind, amount_fen,
+            card_masked, occurred_at, void_of
     ), first_voids AS (  -- per target, the batch's earliest void
         SELECT DISTINCT ON (void_of) void_of, point_id FROM ins
         WHERE void_of IS NOT NULL ORDER BY void_of, seq
     ), delta AS (
-        SELECT n.point_id, n.county_code, n.kind, n.card_masked, n.occurred_at,
-               1 AS n, n.amount_fen AS amount
+        SELECT n.point_id, n.channel, n.village_code, n.county_code, n.kind, n.card_masked,
+               n.occurred_at, 1 AS n, n.amount_fen AS amount
         FROM ins n
         WHERE n.void_of IS NULL
           AND n.id NOT IN (SELECT void_of FROM first_voids)
           AND NOT EXISTS (SELECT 1 FROM ledger_entries v
                           WHERE v.void_of = n.id AND v.point_id = n.point_id)
         UNION ALL
-        SELECT t.point_id, t.county_code, t.kind, t.card_masked, t.occurred_at,
-               -1, -t.amount_fen
+        SELECT t.point_id, t.channel, t.village_code, t.county_code, t.kind, t.card_masked,
+               t.occurred_at, -1, -t.amount_fen
         FROM first_voids v
         JOIN ledger_entries t
           ON t.id = v.void_of AND t.point_id = v.point_id AND t.void_of IS NULL
@@ -121,6 +125,14 @@ _INSERT_AND_ROLL_UP = text(
         FROM by_day GROUP BY point_id, day, kind
         ON CONFLICT (point_id, day, kind) DO UPDATE
         SET count = d.count + excluded.count, amount_fen = d.amount_fen + excluded.amount_fen
+    ), village AS (
+        INSERT INTO ledger_village_daily AS g
+            (channel, day, village_code, kind, bank_path, county_code, count, amount_fen)
+        SELECT channel, day, village_code, kind, coalesce(:bank_path, ''), min(county_code),
+               sum(n), sum(amount)
+        FROM by_day GROUP BY channel, day, village_code, kind
+        ON CONFLICT (channel, day, village_code, kind, bank_path) DO UPDATE
+        SET count = g.count + excluded.count, amount_fen = g.amount_fen + excluded.amount_fen
     ), card AS (
         INSERT INTO ledger_card_daily AS c
             (county_code, card_masked, day, kind, count, amount_fen)
@@ -168,6 +180,8 @@ def check_batch_size(records):
 def push(user, device_id, records):
     """Apply a pushed batch; one result per record, in order. Commits before returning."""
     check_batch_size(records)
+    if may(user, "field.sync"):  # visits and their business: app/field/sync.py
+        return field_sync.push(user, device_id, records)
     point = db.session.get(ServicePoint, user.point_id) if user.role == "keeper" else None
     results = [None] * len(records)
     fresh, entries, repeats, first_seen = [], {}, [], {}
@@ -176,6 +190,9 @@ def push(user, device_id, records):
             entry = rec.parse(raw)
         except rec.Rejected as why:
             results[i] = result(rec.record_id(raw), "rejected", f"{why.field}: {why.reason}")
+            continue
+        if entry.channel != "point":
+            results[i] = result(entry.id, "rejected", POINT_CHANNEL_ONLY)
             continue
         if point is None or entry.point_id != point.id:
             results[i] = result(entry.id, "rejected", NOT_YOUR_POINT)
@@ -209,7 +226,9 @@ def _store(point, user, device_id, fresh, results):
     if new:
         _flag(point, new)
         params = {
-            "point_id": point.id, "county_code": point.county_code, "user_id": user.id,
+            "point_id": point.id, "village_code": point.village_code,
+            "bank_path": point.bank_path,
+            "county_code": point.county_code, "user_id": user.id,
             "device_id": device_id, "batch": _batch_json(new),
         }
         inserted = set(session.execute(_INSERT_AND_ROLL_UP, params).scalars())

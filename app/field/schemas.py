@@ -1,0 +1,85 @@
+"""Shapes of the field worker's pull and the documentation of her pushed records.
+
+Pushed records are checked one by one by app/field/sync.py (a malformed one is
+rejected alone); these schemas document them in the OpenAPI reference."""
+from marshmallow import Schema, fields, validate
+
+from app.core.fields import Timestamp
+from app.models.field import VILLAGE_SOURCES
+from app.models.ledger import FIELD_CHANNELS
+from app.sync.schemas import AlertSchema
+
+RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry")
+
+
+class VisitDataSchema(Schema):
+    """`data` of a `visit` record, pushed once when the visit has ended."""
+
+    village_code = fields.String(required=True, metadata={"example": "150502001001"})
+    channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS),
+                            metadata={"description": "optional; the role's channel"})
+    started_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+    ended_at = fields.String(required=True, metadata={"description": "not before started_at"})
+    village_source = fields.String(
+        required=True, validate=validate.OneOf(VILLAGE_SOURCES),
+        metadata={"description": "gps: found by the fix inside the boundary; picked: chosen"},
+    )
+    lon = fields.Float(allow_none=True, metadata={"description": "WGS-84; required for gps"})
+    lat = fields.Float(allow_none=True)
+    households = fields.Integer(metadata={"description": "households visited, default 0"})
+    note = fields.String(allow_none=True)
+
+
+class FraudTalkDataSchema(Schema):
+    """`data` of a `fraud_talk` record: an anti-fraud talk given on a visit."""
+
+    visit_id = fields.String(required=True)
+    village_code = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    topic = fields.String(required=True)
+    attendance = fields.Integer(required=True)
+    note = fields.String(allow_none=True)
+
+
+class PullArgsSchema(Schema):
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class PullVillageSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    county_code = fields.String()
+    assigned = fields.Boolean(metadata={"description": "one of her grid assignments"})
+    boundary = fields.Dict(allow_none=True, metadata={"description": "GeoJSON, WGS-84"})
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+
+
+class PullFieldPointSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+    village_code = fields.String()
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+
+
+class PulledFieldRecordSchema(Schema):
+    seq = fields.Integer()
+    id = fields.String()
+    type = fields.String(validate=validate.OneOf(RECORD_TYPES))
+    status = fields.String()
+    data = fields.Dict()
+    flags = fields.List(fields.String())
+
+
+class FieldPullSchema(Schema):
+    cursor = fields.Integer(metadata={"description": "server sequence; send it back next time"})
+    has_more = fields.Boolean()
+    server_time = Timestamp()
+    channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS))
+    villages = fields.List(fields.Nested(PullVillageSchema))
+    points = fields.List(fields.Nested(PullFieldPointSchema))
+    alerts = fields.List(fields.Nested(AlertSchema))
+    records = fields.List(fields.Nested(PulledFieldRecordSchema))

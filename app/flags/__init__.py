@@ -1,0 +1,1 @@
+"""Flag review: the queue of flagged register records and supervisors' reviews of them."""

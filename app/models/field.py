@@ -1,0 +1,117 @@
+"""Field work (issue 8): grid workers' and mobile teams' visits to villages, and the
+anti-fraud talks given during them. Business done on a visit is a ledger record of
+channel `grid` or `mobile` (app/models/ledger.py) that names the visit.
+
+Rows are written only by the sync push (app/field/sync.py), keyed by the id the phone
+generated, and never updated: a visit is pushed once, when it has ended, with both its
+times. Like the ledger, every row carries its county code.
+
+`seq` comes from the ledger's own sequence, so a field worker's visits, talks and
+ledger records share one order and one pull cursor; her writes hold her advisory lock
+until commit, so for her rows seq order is commit order and the cursor never skips.
+"""
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import CHAR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.checks import one_of
+from app.models.ledger import FIELD_CHANNELS
+from app.models.regions import RegionCode
+
+# How the phone chose the village: from its GPS fix inside the village's boundary, or
+# picked by hand from her assigned villages when there was no fix. The app shows which.
+VILLAGE_SOURCES = ("gps", "picked")
+# The shared sequence (the ledger's identity sequence; see the module docstring).
+SHARED_SEQ = text("nextval('ledger_entries_seq_seq')")
+
+
+class FieldVisit(db.Model):
+    """A visit to a village by a grid worker (channel grid) or a mobile team member
+    (channel mobile)."""
+
+    __tablename__ = "field_visits"
+    __table_args__ = (
+        one_of("channel", FIELD_CHANNELS, name="channel"),
+        one_of("village_source", VILLAGE_SOURCES, name="village_source"),
+        CheckConstraint("ended_at >= started_at", name="ends_after_start"),
+        CheckConstraint("households >= 0", name="households_not_negative"),
+        Index("uq_field_visits_seq", "seq", unique=True),
+        Index("ix_field_visits_user_seq", "user_id", "seq"),
+        Index("ix_field_visits_village_started", "village_code", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=SHARED_SEQ)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    village_code: Mapped[str] = mapped_column(
+        RegionCode(), ForeignKey("regions.code"), nullable=False
+    )
+    county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
+    # The visitor's bank subtree at the time (Organisation.path), so a supervisor's
+    # scope is a prefix match even after the person moves; NULL without an organisation.
+    bank_path: Mapped[str | None] = mapped_column(String(200, collation="C"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    village_source: Mapped[str] = mapped_column(String(8), nullable=False)
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    households: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    note: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, server_default=text("'{}'")
+    )
+    body_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class FraudTalk(db.Model):
+    """An anti-fraud talk (反电诈宣传) given during a visit, with its attendance."""
+
+    __tablename__ = "fraud_talks"
+    __table_args__ = (
+        CheckConstraint("attendance >= 0", name="attendance_not_negative"),
+        Index("uq_fraud_talks_seq", "seq", unique=True),
+        Index("ix_fraud_talks_user_seq", "user_id", "seq"),
+        Index("ix_fraud_talks_visit", "visit_id"),
+    )
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=SHARED_SEQ)
+    # No foreign key: a talk may arrive before its visit (see app/field/sync.py).
+    visit_id: Mapped[str] = mapped_column(UUID(as_uuid=False), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    village_code: Mapped[str] = mapped_column(
+        RegionCode(), ForeignKey("regions.code"), nullable=False
+    )
+    county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    topic: Mapped[str] = mapped_column(String(200), nullable=False)
+    attendance: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, server_default=text("'{}'")
+    )
+    body_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -1,0 +1,80 @@
+"""Query arguments and the answer of GET /api/v1/stats."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
+
+from app.flags.schemas import REGION_PREFIX_RE
+
+GROUPS = ("region_level", "bank", "period", "kind")
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+class StatsArgsSchema(Schema):
+    region = fields.String(
+        validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
+        metadata={"description": "division code prefix (default: the user's whole scope)",
+                  "example": "1505"},
+    )
+    # Business days (Asia/Shanghai), inclusive.
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+    group_by = DelimitedList(
+        fields.String(validate=validate.OneOf(GROUPS)),
+        load_default=["kind"],
+        validate=validate.Length(min=1, max=2),
+        metadata={"description": "one or two of region_level, bank, period, kind, comma "
+                                 "separated (region_level,period: each child region by month)"},
+    )
+    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS),
+                           metadata={"description": "the period of group_by=period"})
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
+        if len(set(data.get("group_by", []))) != len(data.get("group_by", [])):
+            raise ValidationError("分组重复 A grouping is named twice", field_name="group_by")
+
+
+class FigureSchema(Schema):
+    count = fields.Integer()
+    amount_fen = fields.Integer()
+
+
+class ChannelFigureSchema(FigureSchema):
+    channel = fields.String(metadata={"description": "point, grid or mobile"})
+
+
+class KindFigureSchema(ChannelFigureSchema):
+    kind = fields.String()
+
+
+class GroupFigureSchema(KindFigureSchema):
+    key = fields.String(metadata={"description": "region prefix, head-office id, period or kind"})
+    name = fields.String(allow_none=True)
+    key2 = fields.String(metadata={"description": "the second grouping's key, if asked"})
+    name2 = fields.String(allow_none=True)
+
+
+class PeriodFiguresSchema(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    totals = fields.Nested(FigureSchema)
+    by_channel = fields.List(fields.Nested(ChannelFigureSchema))
+    by_kind = fields.List(fields.Nested(KindFigureSchema))
+
+
+class CoverageFiguresSchema(Schema):
+    points = fields.Integer()
+    villages = fields.Integer()
+    covered_villages = fields.Integer()
+    coverage_rate = fields.Float(allow_none=True)
+
+
+class StatsSchema(PeriodFiguresSchema):
+    region = fields.String(metadata={"description": "the prefix counted ('' national)"})
+    region_name = fields.String()
+    group_by = fields.List(fields.String())
+    period = fields.String()
+    groups = fields.List(fields.Nested(GroupFigureSchema))
+    previous_year = fields.Nested(PeriodFiguresSchema)
+    coverage = fields.Nested(CoverageFiguresSchema)

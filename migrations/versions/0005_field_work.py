@@ -1,0 +1,169 @@
+"""Field work: ledger channels (point, grid, mobile) with village code and visit id, the
+mobile-service kinds, the per-village rollup by channel, visits and anti-fraud talks.
+
+Revision ID: 0005
+Revises: 0003
+Create Date: 2026-12-02 06:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import CHAR, UUID
+
+revision = '0005'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+# Spelled out, not imported from app.models: a migration must keep meaning what it
+# meant when it was written.
+OLD_KINDS = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bill_payment")
+NEW_KINDS = OLD_KINDS + ("card_repayment", "mobile_banking", "social_security")
+CHANNELS = ("point", "grid", "mobile")
+FIELD_CHANNELS = ("grid", "mobile")
+
+
+def _in(column, values):
+    return f"{column} in (" + ",".join(f"'{v}'" for v in values) + ")"
+
+
+def _kinds(business_kinds):
+    op.drop_constraint(op.f('ck_ledger_entries_kind'), 'ledger_entries', type_='check')
+    op.create_check_constraint(
+        op.f('ck_ledger_entries_kind'), 'ledger_entries', _in('kind', business_kinds + ('void',)))
+    op.drop_constraint(op.f('ck_limit_rules_kind'), 'limit_rules', type_='check')
+    op.create_check_constraint(op.f('ck_limit_rules_kind'), 'limit_rules', _in('kind', business_kinds))
+
+
+def upgrade():
+    _kinds(NEW_KINDS)
+
+    # Ledger channels. Adding a column with a constant default rewrites nothing
+    # (PostgreSQL 11+); the village code is copied from each record's point (required
+    # for field records only, see app/models/ledger.py). On a large ledger run the
+    # UPDATE in a quiet hour: it touches every row.
+    op.add_column('ledger_entries', sa.Column(
+        'channel', sa.String(length=8), server_default=sa.text("'point'"), nullable=False))
+    op.add_column('ledger_entries', sa.Column(
+        'village_code', sa.String(length=12, collation='C'), nullable=True))
+    op.add_column('ledger_entries', sa.Column('visit_id', UUID(as_uuid=False), nullable=True))
+    op.execute(
+        "UPDATE ledger_entries e SET village_code = p.village_code "
+        "FROM service_points p WHERE p.id = e.point_id"
+    )
+    op.alter_column('ledger_entries', 'point_id', nullable=True)
+    op.create_check_constraint(op.f('ck_ledger_entries_channel'), 'ledger_entries',
+                               _in('channel', CHANNELS))
+    op.create_check_constraint(op.f('ck_ledger_entries_point_iff_channel'), 'ledger_entries',
+                               "(channel = 'point') = (point_id is not null)")
+    op.create_check_constraint(op.f('ck_ledger_entries_visit_iff_field'), 'ledger_entries',
+                               "(channel = 'point') = (visit_id is null)")
+    op.create_check_constraint(op.f('ck_ledger_entries_field_has_village'), 'ledger_entries',
+                               "channel = 'point' or village_code is not null")
+    op.create_index('ix_ledger_entries_field_user_seq', 'ledger_entries', ['user_id', 'seq'],
+                    postgresql_where=sa.text("channel <> 'point'"))
+    op.create_index('ix_ledger_entries_visit', 'ledger_entries', ['visit_id'],
+                    postgresql_where=sa.text('visit_id is not null'))
+
+    op.create_table('ledger_village_daily',
+        sa.Column('channel', sa.String(length=8), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('count', sa.BigInteger(), nullable=False),
+        sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(_in('channel', CHANNELS), name=op.f('ck_ledger_village_daily_channel')),
+        sa.PrimaryKeyConstraint('channel', 'day', 'village_code', 'kind',
+                                name=op.f('pk_ledger_village_daily')),
+    )
+    # Until now every record was a point record: the village rollup is the point
+    # rollup summed per village.
+    op.execute(
+        """
+        INSERT INTO ledger_village_daily
+            (channel, day, village_code, kind, county_code, count, amount_fen)
+        SELECT 'point', d.day, p.village_code, d.kind, min(d.county_code), sum(d.count),
+               sum(d.amount_fen)
+        FROM ledger_daily d JOIN service_points p ON p.id = d.point_id
+        GROUP BY d.day, p.village_code, d.kind
+        """
+    )
+
+    op.create_table('field_visits',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('seq', sa.BigInteger(), server_default=sa.text("nextval('ledger_entries_seq_seq')"), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('device_id', sa.Integer(), nullable=True),
+        sa.Column('channel', sa.String(length=8), nullable=False),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('bank_path', sa.String(length=200, collation='C'), nullable=True),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('village_source', sa.String(length=8), nullable=False),
+        sa.Column('location', Geometry(geometry_type='POINT', srid=4326, spatial_index=False), nullable=True),
+        sa.Column('households', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.Column('flags', sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column('body_hash', CHAR(length=64), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.CheckConstraint(_in('channel', FIELD_CHANNELS), name=op.f('ck_field_visits_channel')),
+        sa.CheckConstraint("village_source in ('gps','picked')", name=op.f('ck_field_visits_village_source')),
+        sa.CheckConstraint('ended_at >= started_at', name=op.f('ck_field_visits_ends_after_start')),
+        sa.CheckConstraint('households >= 0', name=op.f('ck_field_visits_households_not_negative')),
+        sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_field_visits_device_id_devices')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_field_visits_user_id_users')),
+        sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_field_visits_village_code_regions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_field_visits')),
+    )
+    op.create_index('uq_field_visits_seq', 'field_visits', ['seq'], unique=True)
+    op.create_index('ix_field_visits_user_seq', 'field_visits', ['user_id', 'seq'])
+    op.create_index('ix_field_visits_village_started', 'field_visits', ['village_code', 'started_at'])
+
+    op.create_table('fraud_talks',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('seq', sa.BigInteger(), server_default=sa.text("nextval('ledger_entries_seq_seq')"), nullable=False),
+        sa.Column('visit_id', UUID(as_uuid=False), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('device_id', sa.Integer(), nullable=True),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('topic', sa.String(length=200), nullable=False),
+        sa.Column('attendance', sa.Integer(), nullable=False),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.Column('flags', sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column('body_hash', CHAR(length=64), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.CheckConstraint('attendance >= 0', name=op.f('ck_fraud_talks_attendance_not_negative')),
+        sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_fraud_talks_device_id_devices')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_fraud_talks_user_id_users')),
+        sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_fraud_talks_village_code_regions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_fraud_talks')),
+    )
+    op.create_index('uq_fraud_talks_seq', 'fraud_talks', ['seq'], unique=True)
+    op.create_index('ix_fraud_talks_user_seq', 'fraud_talks', ['user_id', 'seq'])
+    op.create_index('ix_fraud_talks_visit', 'fraud_talks', ['visit_id'])
+
+
+def downgrade():
+    op.drop_table('fraud_talks')
+    op.drop_table('field_visits')
+    op.drop_table('ledger_village_daily')
+    # Field records have no point; they cannot survive the return to point-only rows.
+    op.execute("DELETE FROM ledger_entries WHERE channel <> 'point'")
+    op.drop_index('ix_ledger_entries_visit', table_name='ledger_entries')
+    op.drop_index('ix_ledger_entries_field_user_seq', table_name='ledger_entries')
+    for name in ('field_has_village', 'visit_iff_field', 'point_iff_channel', 'channel'):
+        op.drop_constraint(op.f(f'ck_ledger_entries_{name}'), 'ledger_entries', type_='check')
+    op.alter_column('ledger_entries', 'point_id', nullable=False)
+    op.drop_column('ledger_entries', 'visit_id')
+    op.drop_column('ledger_entries', 'village_code')
+    op.drop_column('ledger_entries', 'channel')
+    op.execute("DELETE FROM ledger_entries WHERE kind IN ('card_repayment', 'mobile_banking', 'social_security')")
+    for table in ('limit_rules', 'ledger_daily', 'ledger_card_daily'):
+        op.execute(f"DELETE FROM {table} "
+                   "WHERE kind IN ('card_repayment', 'mobile_banking', 'social_security')")
+    _kinds(OLD_KINDS)
