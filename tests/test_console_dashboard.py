@@ -108,8 +108,9 @@ def test_dashboard_and_flag_review(app, world, client, login, business_done, chr
     krq = stats(client, login("regulator"), region="150502", group_by="period")
     assert page.locator(".figure[data-figure=total] .value").inner_text() == yuan(krq["totals"]["amount_fen"])
 
-    # The supervisor of bank A reviews the flagged record with a note.
-    sup = desktop.new_page()
+    # The supervisor of bank A (her own browser) reviews the flagged record with a note.
+    sup_context = new_context(chromium, gunicorn_server.url, DESKTOP)
+    sup = sup_context.new_page()
     violations_sup = watch_csp(sup)
     sign_in_console(sup, "sup_a")
     sup.click("#nav a:has-text('标记复核')")
@@ -136,6 +137,7 @@ def test_dashboard_and_flag_review(app, world, client, login, business_done, chr
     item.locator(".note:has-text('已电话核实')").wait_for()
     assert item.locator("textarea").count() == 0
     assert violations == [] and violations_sup == []
+    sup_context.close()
     desktop.close()
 
     # On a 390 px phone: nothing wider than the screen, the charts drawn.
