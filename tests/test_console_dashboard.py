@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from tests.browser import PHONE, chromium, gunicorn_server, screenshot  # noqa: F401
+from tests.browser import PHONE, SCREENSHOTS, chromium, gunicorn_server, screenshot  # noqa: F401
 from tests.field_support import business, visit
 from tests.sync_support import push, record
 from tests.test_console_browser import DESKTOP, new_context, sign_in_console, watch_csp
@@ -147,5 +147,5 @@ def test_dashboard_and_flag_review(app, world, client, login, business_done, chr
     page.wait_for_selector(".chart-box[data-chart=months][data-ready=true] canvas")
     page.wait_for_selector(".chart-box[data-chart=banks][data-ready=true] canvas")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    screenshot(page, "console-dashboard-phone")
+    page.screenshot(path=str(SCREENSHOTS / "console-dashboard-phone.png"), full_page=True)
     phone.close()
