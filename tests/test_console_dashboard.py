@@ -122,6 +122,7 @@ def test_dashboard_and_flag_review(app, world, client, login, business_done, chr
     item.locator("textarea[name=note]").fill("已电话核实，村民补交手续费")
     item.locator("button:has-text('标记已复核')").click()
     item.locator(".reviewed .note:has-text('已电话核实，村民补交手续费')").wait_for()
+    screenshot(sup, "console-flags")
     saved = client.get("/api/v1/flags", query_string={"reviewed": "true"}, headers=login("sup_a")).get_json()
     assert [(i["id"], i["review"]["note"]) for i in saved["items"]] == [(flagged, "已电话核实，村民补交手续费")]
     # Off the queue still to review.

@@ -102,7 +102,7 @@ function drawReview(slot, item, canReview) {
   note.value = r ? r.note : '';
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'review-form' },
-    field(ct(r ? 'review_note_edit' : 'review_note'), 'note', { control: note }),
+    field(ct('review_note'), 'note', { control: note }),
     error,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, ct(r ? 'review_update' : 'review_save'))));
   form.addEventListener('submit', async (e) => {
@@ -120,7 +120,8 @@ function drawReview(slot, item, canReview) {
       button.disabled = false;
     }
   });
-  mount(slot, shown, form);
+  // A reviewed record's note can be changed, behind a disclosure to keep the queue short.
+  mount(slot, shown, r ? h('details', { class: 'change-note' }, h('summary', {}, ct('review_note_edit')), form) : form);
 }
 
 function pager(page, params) {
