@@ -22,7 +22,7 @@ from tests.test_console_browser import DESKTOP, new_context, sign_in_console, wa
 pytestmark = pytest.mark.browser
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-YEAR_AGO = TODAY.replace(year=TODAY.year - 1) if (TODAY.month, TODAY.day) != (2, 29) else TODAY.replace(year=TODAY.year - 1, day=28)
+YEAR_AGO = TODAY.replace(year=TODAY.year - 1, day=min(TODAY.day, 28 if TODAY.month == 2 else 31))
 
 
 def yuan(fen):
@@ -101,6 +101,12 @@ def test_dashboard_and_flag_review(app, world, client, login, business_done, chr
     book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()), read_only=True)
     assert len(book.sheetnames) >= 2
     page.wait_for_selector(".exports [role=status]:has-text('已下载')")
+
+    # Dates the wrong way round are refused next to the field, before any request.
+    page.fill("form.dash-filters input[name=from]", str(TODAY))
+    page.fill("form.dash-filters input[name=to]", f"{TODAY.year - 1}-12-31")
+    page.click("form.dash-filters button[type=submit]")
+    page.wait_for_selector("form.dash-filters [data-error=from]:has-text('起始日期晚于截止日期')")
 
     # Drill down to a county: its figures only.
     page.click("#by-region tbody a:has-text('科尔沁区')")

@@ -3,7 +3,7 @@
 // child regions and the banks; exports of the same figures and of the ledger.
 // Charts are chart.js (static/vendor, its UMD build loaded by a <script src> only here).
 import { ApiError, get, session, signInAgain } from './api.js';
-import { field, h, mount } from './dom.js';
+import { field, h, mount, showFieldErrors } from './dom.js';
 import { regionPicker } from './points.js';
 import { ct } from './strings.js';
 
@@ -249,6 +249,10 @@ export async function dashboardPage(ctx) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
+    if (data.get('from') > data.get('to')) {
+      showFieldErrors(form, { from: [ct('from_after_to')] });
+      return;
+    }
     const next = new URLSearchParams();
     for (const key of ['region', 'from', 'to']) if (data.get(key)) next.set(key, data.get(key).trim());
     ctx.go(`dashboard?${next}`);
