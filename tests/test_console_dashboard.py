@@ -75,6 +75,9 @@ def test_dashboard_and_flag_review(app, world, client, login, business_done, chr
         value = page.locator(f".figure[data-figure={channel['channel']}] .value")
         assert value.inner_text() == yuan(channel["amount_fen"])
     assert api["totals"]["amount_fen"] == 120000 + 35000 + 100500 + 60000 + 50000 + 12000
+    queue = client.get("/api/v1/flags", query_string={"reviewed": "false", "from": f"{TODAY.year}-01-01",
+                                                      "to": str(TODAY)}, headers=login("regulator")).get_json()
+    assert page.inner_text(".flag-queue") == f"待复核的标记交易 {queue['total']} 笔 →"
     coverage = page.locator(".figure[data-figure=coverage]")
     assert coverage.locator("[data-points]").inner_text() == f"服务点 {api['coverage']['points']} 个"
 

@@ -228,7 +228,7 @@ export async function dashboardPage(ctx) {
   const query = { region, from, to };
   loadChart().catch(() => {}); // in parallel with the figures
 
-  const [main, counties, banks, regionRow] = await Promise.all([
+  const [main, counties, banks, regionRow, queue] = await Promise.all([
     get('/stats', { ...query, group_by: 'period', period: 'month' }),
     // A village has no lower level: the API says so with a 400, the table is left out.
     get('/stats', { ...query, group_by: 'region_level' }).catch((err) => {
@@ -237,6 +237,7 @@ export async function dashboardPage(ctx) {
     }),
     get('/stats', { ...query, group_by: 'bank' }),
     region ? get(`/regions/${region}`).catch(() => null) : null,
+    ctx.may('flags.read') ? get('/flags', { ...query, reviewed: 'false', limit: 1 }).catch(() => null) : null,
   ]);
 
   const form = h('form', { class: 'filters dash-filters', role: 'search' },
@@ -283,6 +284,9 @@ export async function dashboardPage(ctx) {
       h('h1', {}, ct('dashboard_title'), ' · ', h('span', { class: 'region-name' }, main.region_name)),
       h('p', { class: 'muted small period' }, ct('period_line', { from, to, pfrom: prev.from, pto: prev.to }))),
     form,
+    queue ? h('p', { class: `notice ${queue.total ? 'warn' : 'ok'} flag-queue` },
+      h('a', { href: `#flags?${new URLSearchParams({ reviewed: 'false', ...(region ? { region } : {}), from, to })}` },
+        ct('flags_waiting', { n: count(queue.total) }))) : null,
     figures,
     h('section', { class: 'card' }, h('h2', {}, ct('trend_title')), trendBox),
     h('div', { class: 'dash-two' },
