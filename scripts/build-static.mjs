@@ -3,7 +3,8 @@
 //
 // 1. Copies the libraries the pages load into static/vendor/ (idb for IndexedDB,
 //    swagger-ui for the API reference page, maplibre-gl for the console's maps, loaded
-//    only when a console page draws a map).
+//    only when a console page draws a map, chart.js for the dashboard's charts: its UMD
+//    build, one self-contained file without eval, loaded by a <script src> only there).
 // 2. Writes static/sw.js from static/sw-src.js with workbox-build's injectManifest: the
 //    precache list of the keeper's shell with a revision hash per file.
 // 3. Prints the shell's gzip size and fails when it is over the 150 KB budget (a cheap
@@ -28,6 +29,9 @@ const VENDORED = {
   idb: ['build/index.js', 'LICENSE'],
   // The console's small maps (ES modules; the worker is found next to the main module).
   'maplibre-gl': ['dist/maplibre-gl.mjs', 'dist/maplibre-gl-worker.mjs', 'dist/maplibre-gl.css', 'LICENSE.txt'],
+  // The dashboard's charts. The ES build imports '@kurkle/color' by bare name, which a
+  // page without an import map (the console's CSP allows no inline script) cannot resolve.
+  'chart.js': ['dist/chart.umd.min.js', 'LICENSE.md'],
   'swagger-ui': {
     from: 'swagger-ui-dist',
     files: ['swagger-ui-bundle.js', 'swagger-ui.css', 'LICENSE', 'NOTICE'],

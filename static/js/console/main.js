@@ -1,7 +1,9 @@
 // The console of supervisors, regulators and admins: one page, a hash router, and the
 // navigation of what the signed-in role may use (the permissions /auth/me lists).
 import { call, endSession, session, signInAgain } from './api.js';
+import { dashboardPage } from './dashboard.js';
 import { h, mount } from './dom.js';
+import { flagsPage } from './flags.js';
 import { importsPage } from './imports.js';
 import { assignmentsPage, banksPage } from './org.js';
 import { alertsPage, limitsPage } from './rules.js';
@@ -11,16 +13,20 @@ import { userPage, usersPage } from './users.js';
 
 // [hash, label key, the permission it needs (null: every console role)]
 const NAV = [
+  ['dashboard', 'nav_dashboard', 'stats.read'],
   ['points', 'nav_points', null],
   ['banks', 'nav_banks', null],
   ['assignments', 'nav_assignments', null],
   ['alerts', 'nav_alerts', null],
+  ['flags', 'nav_flags', 'flags.read'],
   ['limits', 'nav_limits', null],
   ['users', 'nav_users', 'users.write'],
   ['imports', 'nav_imports', 'imports.run'],
 ];
 
 const ROUTES = [
+  [/^dashboard$/, (ctx) => dashboardPage(ctx), 'stats.read'],
+  [/^flags$/, (ctx) => flagsPage(ctx), 'flags.read'],
   [/^points\/new$/, (ctx) => pointForm(ctx, null), 'points.write'],
   [/^points\/(\d+)\/edit$/, (ctx, id) => pointForm(ctx, Number(id)), 'points.write'],
   [/^points\/(\d+)$/, (ctx, id) => pointPage(ctx, Number(id))],
@@ -111,6 +117,8 @@ function boot() {
   });
   document.getElementById('sign-out').addEventListener('click', signOut);
   window.addEventListener('hashchange', route);
+  // A regulator's console opens on her region's figures.
+  if (!location.hash && s.user.role === 'regulator') history.replaceState(null, '', '#dashboard');
   // The session may have been revoked since: a cheap check that also refreshes her name.
   call('GET', '/auth/me').then((me) => {
     const current = session();

@@ -130,7 +130,7 @@ function pager(page, params) {
 }
 
 /** Region by name: type a name, pick a match, then drill down through its children. */
-function regionPicker(code, region) {
+export function regionPicker(code, region) {
   const hidden = h('input', { type: 'hidden', name: 'region', value: code || '' });
   const results = h('ul', { class: 'suggest' });
   const chosen = h('div', { class: 'chosen' });
