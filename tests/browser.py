@@ -3,8 +3,10 @@ the test database (so a test can stop the server and start it again, which is ho
 test "offline": Playwright's set_offline does not cut service-worker fetches in every
 version), and Debian's Chromium driven by Playwright for Python.
 
-Import the fixtures into a test module:
-    from tests.browser import chromium, gunicorn_server, phone  # noqa: F401
+The fixtures (chromium, gunicorn_server, phone) reach every test module through
+`pytest_plugins` in conftest.py. Do not import them into a module: an imported fixture
+is a second definition, and a second session-wide Playwright cannot start beside the
+first.
 """
 from pathlib import Path
 

@@ -8,14 +8,14 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import PHONE, chromium, gunicorn_server, screenshot  # noqa: F401
+from tests.browser import PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1440, "height": 900}
 
 
-def new_context(chromium, base_url, viewport):  # noqa: F811
+def new_context(chromium, base_url, viewport):
     context = chromium.new_context(
         viewport=viewport,
         is_mobile=viewport == PHONE,
@@ -29,14 +29,14 @@ def new_context(chromium, base_url, viewport):  # noqa: F811
 
 
 @pytest.fixture
-def desktop(chromium, gunicorn_server):  # noqa: F811
+def desktop(chromium, gunicorn_server):
     context = new_context(chromium, gunicorn_server.url, DESKTOP)
     yield context
     context.close()
 
 
 @pytest.fixture
-def phone(chromium, gunicorn_server):  # noqa: F811
+def phone(chromium, gunicorn_server):
     context = new_context(chromium, gunicorn_server.url, PHONE)
     yield context
     context.close()
@@ -288,7 +288,7 @@ def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, ph
     page.wait_for_selector("#nav a:has-text('服务点')")
 
 
-def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, desktop, client, gunicorn_server):  # noqa: F811
+def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, desktop, client, gunicorn_server):
     phone_login = client.post("/api/v1/auth/login", json={
         "username": "keeper_b", "password": factories.PASSWORD, "device_id": "phone-of-keeper-b-0001"})
     headers = {"Authorization": f"Bearer {phone_login.get_json()['token']}"}

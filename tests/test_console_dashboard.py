@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from tests.browser import PHONE, SCREENSHOTS, chromium, gunicorn_server, screenshot  # noqa: F401
+from tests.browser import PHONE, SCREENSHOTS, screenshot
 from tests.field_support import business, visit
 from tests.sync_support import push, record
 from tests.test_console_browser import DESKTOP, new_context, sign_in_console, watch_csp
@@ -55,7 +55,7 @@ def stats(client, headers, **query):
     return resp.get_json()
 
 
-def test_dashboard_and_flag_review(app, world, client, login, business_done, chromium, gunicorn_server):  # noqa: F811
+def test_dashboard_and_flag_review(app, world, client, login, business_done, chromium, gunicorn_server):
     flagged = business_done
     desktop = new_context(chromium, gunicorn_server.url, DESKTOP)
     page = desktop.new_page()
