@@ -103,7 +103,8 @@ def test_region_figures_by_hand(client, login, township):
     assert body["points"] == 1                      # the suspended point is not counted
     assert body["points_per_village"] == 0.25
     assert body["population"] == 4000 and body["covered_population"] == 1800
-    assert body["by_status"] == {"in_village": 1, "within_distance": 1, "uncovered": 2}
+    assert body["by_status"] == {"in_village": 1, "within_distance": 1, "visits_only": 0,
+                                 "uncovered": 2}
     assert [c["code"] for c in body["children"]] == [
         "150502001001", "150502001002", "150502001003", "150502001004"]
     # A wider distance (8 km) also covers V3 (7.2 km), not V4 (11.2 km).
@@ -317,3 +318,46 @@ def test_concurrent_closures_leave_no_closed_point_as_nearest(app, township, dat
         row = coverage_rows()[township["前进村"]]
         assert row.points_inside == 0
         assert row.nearest_point_id not in (township["p1"], second)
+
+
+def _visit(village, days_ago, user_id, channel="grid"):
+    db.session.execute(text(
+        "insert into field_visits (id, user_id, channel, village_code, county_code, started_at,"
+        " ended_at, village_source, body_hash) values (gen_random_uuid(), :u, :c, :v, :county,"
+        " now() - make_interval(days => :d), now() - make_interval(days => :d) + interval '2 hours',"
+        " 'picked', repeat('0', 64))"),
+        {"u": user_id, "c": channel, "v": village, "county": village[:6], "d": days_ago})
+
+
+def test_villages_served_only_by_recent_visits(client, login, township, app):
+    """红旗村 (uncovered) visited 5 days ago is served by visits; 东风村 visited 40 days ago
+    is so only when the window is 60 days; the coverage rate still counts points only."""
+    with app.app_context():
+        _visit(township["红旗村"], 5, township["grid"])
+        _visit(township["东风村"], 40, township["grid"], channel="mobile")
+        db.session.commit()
+        db.session.remove()
+    headers = login("admin")
+    statuses = lambda query="": {  # noqa: E731
+        v["code"]: (v["status"], v["last_visit_at"] is not None)
+        for v in client.get(f"/api/v1/coverage/villages?region=150502001{query}",
+                            headers=headers).get_json()["items"]}
+    assert statuses() == {
+        township["前进村"]: ("in_village", False), township["胜利村"]: ("within_distance", False),
+        township["红旗村"]: ("visits_only", True), township["东风村"]: ("uncovered", True)}
+    assert statuses("&visit_days=60")[township["东风村"]] == ("visits_only", True)
+    figures = client.get("/api/v1/coverage?region=150502001", headers=headers).get_json()
+    assert figures["by_status"] == {"in_village": 1, "within_distance": 1, "visits_only": 1,
+                                    "uncovered": 1}
+    assert figures["covered_villages"] == 2
+
+
+def test_a_visit_changes_the_villages_tile_etag(client, login, township, app):
+    headers = login("admin")
+    url = "/tiles/villages/10/860/375.mvt"
+    before = client.get(url, headers=headers).headers["ETag"]
+    with app.app_context():
+        _visit(township["红旗村"], 1, township["grid"])
+        db.session.commit()
+        db.session.remove()
+    assert client.get(url, headers=headers).headers["ETag"] != before

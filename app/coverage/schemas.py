@@ -1,6 +1,7 @@
 """Coverage query arguments and responses."""
 from marshmallow import Schema, fields, validate
 
+from app.core.fields import Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 from app.coverage.services import MAX_K, STATUSES
 
@@ -20,6 +21,9 @@ class SettingsArgsSchema(Schema):
         "description": "Coverage distance in metres (default: the configured one)"})
     dormant_days = fields.Integer(validate=validate.Range(min=1, max=3650), metadata={
         "description": "Days without business that make a point dormant"})
+    visit_days = fields.Integer(validate=validate.Range(min=1, max=365), metadata={
+        "description": "A village visited by a grid worker or mobile team within this many "
+                       "days, with no point in reach, is served by visits (visits_only)"})
 
 
 class FiguresArgsSchema(SettingsArgsSchema):
@@ -43,6 +47,7 @@ class SuggestionArgsSchema(SettingsArgsSchema):
 class StatusCountsSchema(Schema):
     in_village = fields.Integer()
     within_distance = fields.Integer()
+    visits_only = fields.Integer()
     uncovered = fields.Integer()
 
 
@@ -94,6 +99,8 @@ class VillageCoverageSchema(Schema):
     nearest_point_name = fields.String(allow_none=True)
     nearest_m = fields.Float(allow_none=True)
     grid_worker = fields.Nested(PointRefSchema, allow_none=True)
+    last_visit_at = Timestamp(allow_none=True, metadata={
+        "description": "When a grid worker or a mobile team last visited"})
 
 
 VillageCoveragePageSchema = page_schema("VillageCoveragePage", VillageCoverageSchema)

@@ -18,7 +18,7 @@ from app.core.exceptions import InvalidField
 from app.core.paging import paginate
 from app.coverage.models import village_coverage as vc
 from app.extensions import db
-from app.models import GridAssignment, LedgerDaily, Organisation, Region, ServicePoint, User
+from app.models import FieldVisit, GridAssignment, LedgerDaily, Organisation, Region, ServicePoint, User
 from app.models.regions import PREFIX_LENGTH
 
 # Defaults from the environment, overridden by the app config (same names) and, per
@@ -27,10 +27,15 @@ from app.models.regions import PREFIX_LENGTH
 DISTANCE_M = int(os.environ.get("COVERAGE_DISTANCE_M", 3000))
 # No business for this long: the point exists on paper only.
 DORMANT_DAYS = int(os.environ.get("DORMANT_DAYS", 90))
+# A village a grid worker or a mobile team visited within this many days is served by
+# visits, though no point is in reach.
+VISIT_DAYS = int(os.environ.get("COVERAGE_VISIT_DAYS", 30))
 MAX_K = 50          # suggestions per request; beyond that a plan is a study, not a query
 
 # In order of precedence: the first that holds is the village's status.
-STATUSES = ("in_village", "within_distance", "uncovered")
+STATUSES = ("in_village", "within_distance", "visits_only", "uncovered")
+# Covered by a service point (what the coverage rate counts); a village served only by
+# visits is counted apart, in by_status, and still wants a point.
 COVERED = ("in_village", "within_distance")
 # The next level down from a prefix of this length.
 CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
@@ -45,13 +50,28 @@ def dormant_setting(args=None) -> int:
     return (args or {}).get("dormant_days") or current_app.config.get("DORMANT_DAYS", DORMANT_DAYS)
 
 
-def status_expr(distance_m):
-    """A village's status, from its coverage row. One CASE, in precedence order: the
-    visit-based status ("served only by visits within N days") is one more branch before
-    `else_`, fed by a lateral join on the village's last visit."""
+def visit_days_setting(args=None) -> int:
+    return (args or {}).get("visit_days") or current_app.config.get("COVERAGE_VISIT_DAYS", VISIT_DAYS)
+
+
+def last_visit():
+    """Correlated on the coverage row: when a grid worker or a mobile team last visited
+    the village (one backward probe of the visits' (village, started_at) index)."""
+    return (
+        select(func.max(FieldVisit.started_at))
+        .where(FieldVisit.village_code == vc.c.village_code)
+        .correlate(vc)
+        .scalar_subquery()
+    )
+
+
+def status_expr(distance_m, visit_days=None):
+    """A village's status, from its coverage row. One CASE, in precedence order."""
+    days = visit_days or visit_days_setting()
     return case(
         (vc.c.points_inside > 0, literal("in_village")),
         (vc.c.nearest_m <= distance_m, literal("within_distance")),
+        (last_visit() >= func.now() - timedelta(days=days), literal("visits_only")),
         else_=literal("uncovered"),
     )
 
@@ -110,7 +130,7 @@ def region_figures(user, args):
     region = _region(user, prefix)
     distance, dormant_days = distance_setting(args), dormant_setting(args)
     child_len = CHILD_LENGTH.get(len(prefix))
-    status = status_expr(distance)
+    status = status_expr(distance, visit_days_setting(args))
 
     def village_counts(group):
         cols = [func.count().label("villages"),
@@ -207,7 +227,7 @@ def list_villages(user, args):
     prefix = args.get("region") or ""
     _region(user, prefix)
     distance = distance_setting(args)
-    status = status_expr(distance).label("status")
+    status = status_expr(distance, visit_days_setting(args)).label("status")
     nearest = ServicePoint.__table__.alias("nearest")
     worker = (
         select(User.id, User.display_name)
@@ -233,6 +253,7 @@ def list_villages(user, args):
             case((vc.c.nearest_point_id.in_(visible_nearest), nearest.c.name)).label("nearest_point_name"),
             func.round(vc.c.nearest_m).label("nearest_m"),
             worker.c.id.label("grid_worker_id"), worker.c.display_name.label("grid_worker_name"),
+            last_visit().label("last_visit_at"),
         )
         .join(vc, vc.c.village_code == Region.code)
         .outerjoin(nearest, nearest.c.id == vc.c.nearest_point_id)
@@ -242,7 +263,7 @@ def list_villages(user, args):
     if prefix:
         stmt = stmt.where(Region.code.startswith(prefix))
     if args.get("status"):
-        stmt = stmt.where(status_expr(distance) == args["status"])
+        stmt = stmt.where(status_expr(distance, visit_days_setting(args)) == args["status"])
     page = paginate(stmt, args, (Region.code,), rows=True)
     page["items"] = [_village_item(r) for r in page["items"]]
     return page

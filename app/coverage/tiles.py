@@ -25,7 +25,7 @@ from app.coverage.models import coverage_state
 from app.coverage.models import village_coverage as vc
 from app.coverage.services import distance_setting, dormant_expr, dormant_setting, status_expr
 from app.extensions import db
-from app.models import Region, ServicePoint
+from app.models import FieldVisit, Region, ServicePoint
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -132,8 +132,12 @@ def scope_key(user):
 
 def data_version():
     """The version and time of the last change of points or villages (the time keeps
-    versions unique even if the state row is ever emptied and the count starts again)."""
-    return select(func.concat(coverage_state.c.version, "@", func.extract("epoch", coverage_state.c.changed_at))
+    versions unique even if the state row is ever emptied and the count starts again),
+    and the last visit stored (a visit can make a village visits_only). The visits are
+    read, not counted by a trigger, so field pushes never queue on one state row."""
+    last_visit = select(func.coalesce(func.max(FieldVisit.seq), 0)).scalar_subquery()
+    return select(func.concat(coverage_state.c.version, "@",
+                              func.extract("epoch", coverage_state.c.changed_at), "/", last_visit)
                   ).scalar_subquery()
 
 
