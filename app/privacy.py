@@ -6,18 +6,9 @@ does not own the record.
 """
 import re
 
-MASKED_CARD = re.compile(r"^[0-9]{6}\*{3,9}[0-9]{4}$")
-DIGITS = re.compile(r"[0-9]")
-
-
-def is_masked_card(value: str) -> bool:
-    """True for BIN + stars + last 4, 13-19 characters long, like a real PAN."""
-    return bool(MASKED_CARD.match(value or "")) and 13 <= len(value) <= 19
-
-
-def looks_like_full_card(value: str) -> bool:
-    """A run of 12+ digits is treated as a full card number and must never be stored."""
-    return bool(re.search(r"[0-9]{12,}", re.sub(r"[\s-]", "", value or "")))
+# One definition of a masked card and of a full one, shared with every text field.
+from app.core.fields import contains_card_number as looks_like_full_card  # noqa: F401
+from app.core.fields import is_masked_card  # noqa: F401
 
 
 def mask_card(pan: str) -> str:

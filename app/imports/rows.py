@@ -11,6 +11,7 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.core import fields as core_fields
 from app.models.ledger import BUSINESS_KINDS
 from app.models.points import POINT_STATUSES
 
@@ -29,14 +30,9 @@ STRING_FIELDS = ("name", "shop_name", "licence_no", "keeper_name", "keeper_phone
                  "village_code", "merchant_code", "terminal_code")
 
 
-def _no_nul(value):
-    if "\x00" in value:
-        raise ValidationError("不能包含空字符 Must not contain NUL characters")
-
-
 def Text(max_length, required=False):
-    return fields.String(required=required,
-                         validate=[validate.Length(min=1, max=max_length), _no_nul])
+    # The API's one free-text type: storable, and never a card number.
+    return core_fields.Text(max_length, min_length=1, required=required)
 
 
 def Coordinate(low, high, word):
@@ -87,6 +83,8 @@ class LenientDate(fields.Field):
                 parsed = date(*map(int, match.groups()))
             except ValueError:
                 raise ValidationError("日期无效 Not a valid date") from None
+        if parsed < core_fields.EARLIEST_DATE:
+            raise ValidationError(f"日期过早 Must not be before {core_fields.EARLIEST_DATE}")
         if parsed > date.today():
             raise ValidationError("开办日期不能在未来 Must not be in the future")
         return parsed

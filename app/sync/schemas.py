@@ -6,6 +6,7 @@ the whole batch.
 """
 from marshmallow import Schema, fields, validate
 
+from app.alerts.schemas import RiskAlertSchema
 from app.ledger.schemas import LedgerRecordSchema
 from app.limits.schemas import LimitRuleSchema
 from app.models.ledger import LEDGER_KINDS
@@ -71,13 +72,12 @@ class PullLimitSchema(LimitRuleSchema):
         exclude = ("id", "created_at")
 
 
-class AlertSchema(Schema):
-    id = fields.Integer()
-    title = fields.String()
-    body = fields.String()
-    region_prefix = fields.String()
-    published_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
+class AlertSchema(RiskAlertSchema):
+    """An alert as the phone shows it: the alerts' own schema, without what only the
+    publisher's side needs."""
+
+    class Meta:
+        exclude = ("published_by", "active")
 
 
 class PullPointSchema(Schema):
