@@ -4,6 +4,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.alerts.schemas import REGION_PREFIX
+from app.core.fields import Day
 from app.models.ledger import BUSINESS_KINDS
 from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, page_schema, today
 
@@ -61,7 +62,7 @@ class LimitEndSchema(Schema):
 
 
 class LimitQueryArgsSchema(PageArgsSchema):
-    in_force_on = fields.Date(metadata={"description": "Only rules in force on this day"})
+    in_force_on = Day(metadata={"description": "Only rules in force on this day"})
     region = fields.String(
         validate=REGION_PREFIX,
         metadata={"description": "Rules that apply anywhere in the region: broader and narrower"},
@@ -72,7 +73,7 @@ class LimitQueryArgsSchema(PageArgsSchema):
 
 class EffectiveArgsSchema(Schema):
     point_id = Id(required=True)
-    on = fields.Date(metadata={"description": "Default: today"})
+    on = Day(metadata={"description": "Default: today"})
 
 
 class LimitRuleSchema(Schema):

@@ -2,10 +2,12 @@
 // "the server said no" (status >= 400, with its message) from "no server" (status 0).
 
 export class ApiError extends Error {
-  constructor(status, message, body = null) {
+  constructor(status, message, body = null, retryAfterMs = 0) {
     super(message);
     this.status = status; // 0 = network down or server unreachable
     this.body = body;
+    // 503 (database restarting) and 429 say when to come back (Retry-After, seconds).
+    this.retryAfterMs = retryAfterMs;
   }
   get offline() { return this.status === 0; }
 }
@@ -32,9 +34,16 @@ async function call(method, path, { token, json } = {}) {
   try { body = await response.json(); } catch { /* an empty or non-JSON body */ }
   if (!response.ok) {
     const message = (body && body.error && body.error.message) || `HTTP ${response.status}`;
-    throw new ApiError(response.status, message, body);
+    throw new ApiError(response.status, message, body, retryAfterMs(response));
   }
   return body;
+}
+
+/** Retry-After in milliseconds (delay-seconds form; an HTTP date is not used by this
+ *  server), 0 when absent. */
+function retryAfterMs(response) {
+  const seconds = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 export const login = (username, password, deviceId) =>

@@ -1,6 +1,7 @@
 """Grid assignment schemas."""
 from marshmallow import Schema, fields, validate
 
+from app.core.fields import Day
 from app.registry.common import Id, PageArgsSchema, Text, UtcDateTime, VILLAGE_CODE_RE, page_schema
 
 
@@ -17,13 +18,13 @@ class AssignmentCreateSchema(Schema):
     user_id = Id(required=True, metadata={"description": "The grid worker"})
     village_code = fields.String(required=True, validate=validate.Regexp(VILLAGE_CODE_RE),
                                  metadata={"example": "150502001002"})
-    starts_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
+    starts_on = Day(metadata={"description": "Default: today (Asia/Shanghai)"})
     replace = fields.Boolean(load_default=False, metadata={
         "description": "End the village's open assignment on starts_on and open this one"})
 
 
 class AssignmentEndSchema(Schema):
-    ends_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
+    ends_on = Day(metadata={"description": "Default: today (Asia/Shanghai)"})
     reason = Text(500, allow_none=True)
 
 

@@ -4,6 +4,7 @@ import math
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.fields import Day
 from app.models.ledger import BUSINESS_KINDS
 from app.models.points import POINT_STATUSES
 from app.registry.common import Id, PageArgsSchema, Phone, Text, UtcDateTime, VILLAGE_CODE_RE, page_schema
@@ -81,7 +82,7 @@ class PointUpdateSchema(Schema):
         fields.String(validate=validate.OneOf(BUSINESS_KINDS)),
         validate=validate.Length(min=1, max=len(BUSINESS_KINDS)),
     )
-    opened_on = fields.Date(allow_none=True)
+    opened_on = Day(allow_none=True)
     signage = fields.Boolean()
 
     @validates_schema

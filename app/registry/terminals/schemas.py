@@ -1,6 +1,7 @@
 """Terminal schemas."""
 from marshmallow import Schema, fields, validate
 
+from app.core.fields import Day
 from app.models.points import TERMINAL_KINDS
 from app.registry.common import Text, UtcDateTime
 
@@ -12,7 +13,7 @@ class TerminalUpdateSchema(Schema):
     terminal_code = Text(20, min_length=1, validate=CODE, metadata={"description": "终端代码 Terminal code"})
     serial_no = Text(50, allow_none=True)
     kind = fields.String(validate=validate.OneOf(TERMINAL_KINDS))
-    installed_on = fields.Date(allow_none=True)
+    installed_on = Day(allow_none=True)
 
 
 class TerminalCreateSchema(TerminalUpdateSchema):
@@ -23,7 +24,7 @@ class TerminalCreateSchema(TerminalUpdateSchema):
 
 
 class TerminalRemoveSchema(Schema):
-    removed_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
+    removed_on = Day(metadata={"description": "Default: today (Asia/Shanghai)"})
     reason = Text(500, allow_none=True)
 
 
