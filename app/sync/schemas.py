@@ -43,7 +43,8 @@ class PushSchema(Schema):
     device_id = fields.String(validate=validate.Length(max=64), allow_none=True)
     # Raw items: each record is checked on its own so one bad record never fails the batch.
     records = fields.List(
-        fields.Raw(metadata={"description": "a PushRecord"}),
+        # allow_none: a null record is one bad record, answered "rejected" on its own.
+        fields.Raw(allow_none=True, metadata={"description": "a PushRecord"}),
         required=True,
         metadata={"description": "At most 1,000 records (more is a 413)"},
     )
