@@ -6,9 +6,8 @@ does not own the record.
 """
 import re
 
-# One definition of a masked card and of a full one, shared with every text field.
-from app.core.fields import contains_card_number as looks_like_full_card  # noqa: F401
-from app.core.fields import is_masked_card  # noqa: F401
+# What a masked card is and how a full one is recognised: app/core/fields.py
+# (is_masked_card, contains_card_number), shared by every text field.
 
 
 def mask_card(pan: str) -> str:

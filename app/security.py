@@ -9,7 +9,7 @@ On the way in (before any view or schema sees the request):
   200 having done nothing);
 - JSON nested deeper than MAX_JSON_DEPTH: 400 (the parsers recurse, and a deep enough
   document would exhaust the stack);
-- every string of the JSON body, the query string and the form through one sanitiser
+- every string of the path, the JSON body, the query string and the form through one sanitiser
   (app.core.fields.storable_problem): 422 naming the field.
 
 On the way out: security headers on every response, and no caching of API answers (they
@@ -96,6 +96,9 @@ def check_request():
     if not (request.path.startswith("/api") or request.path == "/healthz"):
         return
     problems = {}
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str):
+            _check_string(name, value, problems)
     for name, value in request.args.items(multi=True):
         _check_string(name, name, problems)
         _check_string(name, value, problems)

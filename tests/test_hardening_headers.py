@@ -63,3 +63,22 @@ def test_pages_have_no_inline_script_or_style(page):
         assert not content.strip(), page
     assert "<style" not in html and " style=" not in html, page
     assert not re.search(r"\son[a-z]+=", html), page  # no inline event handlers
+
+
+@pytest.mark.browser
+def test_the_pwa_and_the_api_reference_work_under_the_csp(app, world, chromium, gunicorn_server):
+    """Chromium enforces the policy: the keeper signs in and the reference page draws the
+    API, and the browser reports no violation on either page."""
+    from tests.browser import sign_in
+    from tests.factories import PASSWORD
+
+    context = chromium.new_context(base_url=gunicorn_server.url)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    sign_in(page, "keeper_a", PASSWORD)
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".opblock-summary-path:has-text('/api/v1/sync/push')", timeout=20_000)
+    context.close()
+    assert violations == []

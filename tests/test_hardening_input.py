@@ -96,6 +96,11 @@ def test_a_control_character_in_the_query_string_is_422(client, world, login):
     assert resp.status_code == 422 and "q" in resp.get_json()["error"]["fields"]
 
 
+def test_a_control_character_in_the_path_is_422(client, world, login):
+    resp = client.get("/api/v1/regions/15%00", headers=login("admin"))
+    assert resp.status_code == 422
+
+
 def test_a_body_over_the_limit_is_413(app, client, world, login):
     big = json.dumps({"records": [], "pad": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
     resp = client.post("/api/v1/sync/push", data=big, content_type="application/json",
