@@ -3,8 +3,8 @@
 - The access log records the path without the query string: a search (?q=...) or a
   token passed as a parameter must not end up in a log file. Digit runs that could be
   a card number are masked in the path too.
-- Errors and tracebacks go to the error log (the app's logger writes there, see
-  app/__init__.py register_logging), and the workers' stray output is captured into it.
+- Errors and tracebacks go to the error log: the app's logger writes to gunicorn's error
+  log handlers (app/__init__.py register_logging).
 - No `Server: gunicorn` header: it only tells an attacker what to look up.
 - Behind a TLS proxy, set FORWARDED_ALLOW_IPS to the proxy's address: gunicorn then takes
   X-Forwarded-Proto from it, the app sees https, and sends HSTS (README, Deployment).
@@ -23,7 +23,8 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-capture_output = True
+# Not capture_output: it would send stdout, and so an access log on "-", into the error
+# log. The app's records reach the error log through its logger (app/__init__.py).
 # %(U)s is the path without the query string; no referer (it carries other sites' and our
 # own query strings).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'

@@ -19,16 +19,18 @@ SECRET = "s" * 40
 @pytest.fixture
 def two_workers(app, world, database_url, tmp_path):
     log = tmp_path / "gunicorn.log"
+    errors = tmp_path / "error.log"
     server = GunicornServer(database_url, workers=2, log=log,
-                            env={"LOGIN_FAILURES_ALLOWED": str(ALLOWED)}).start()
+                            env={"LOGIN_FAILURES_ALLOWED": str(ALLOWED),
+                                 "GUNICORN_ERROR_LOG": str(errors)}).start()
     try:
-        yield server, log
+        yield server, log, errors
     finally:
         server.stop()
 
 
 def test_throttling_holds_across_two_workers(two_workers):
-    server, _ = two_workers
+    server, _, _ = two_workers
     codes = []
     for _ in range(ALLOWED + 3):
         # A new connection each time, so the two workers share the attempts.
@@ -45,7 +47,7 @@ def test_throttling_holds_across_two_workers(two_workers):
 
 
 def test_logs_carry_no_query_string_no_card_number_and_no_server_header(two_workers):
-    server, log = two_workers
+    server, log, errors = two_workers
     token = requests.post(f"{server.url}/api/v1/auth/login",
                           json={"username": "admin", "password": "test-password-1"},
                           timeout=10).json()["token"]
@@ -56,12 +58,21 @@ def test_logs_carry_no_query_string_no_card_number_and_no_server_header(two_work
     assert "server" not in {k.lower() for k in resp.headers}
     requests.get(f"{server.url}/api/v1/auth/me?access_token={token}", timeout=10)
     requests.get(f"{server.url}/api/v1/users/4111111111111111", headers=auth, timeout=10)
+    # A conflict is logged by the app (app/errors.py): it must land in the error log file.
+    code = "LOG-CHECK-0001"
+    for point in (1, 2):
+        last = requests.patch(f"{server.url}/api/v1/service-points/{point}", json={"code": code},
+                              headers=auth, timeout=10)
+    assert last.status_code == 409
     server.stop()
     text = log.read_text()
+    error_log = errors.read_text()
     assert "/api/v1/service-points" in text  # the access log is there
-    assert "access_token" not in text and token not in text
-    assert "q=" not in text
-    assert _scan_for_cards(text) == [] and "4111111111111111" not in text
+    assert "integrity error" in error_log  # and the app's own records are in the error log
+    for written in (text, error_log):
+        assert "access_token" not in written and token not in written
+        assert "q=" not in written
+        assert _scan_for_cards(written) == [] and "4111111111111111" not in written
 
 
 def _create(**config):
