@@ -140,3 +140,20 @@ def test_an_unreachable_database_is_503_with_retry_after():
         assert resp.get_json()["error"]["code"] == "db_unavailable"
     health = client.get("/healthz")
     assert health.status_code == 503 and int(health.headers["Retry-After"]) >= 1
+
+
+def test_one_client_trying_many_accounts_is_throttled(app, world, database_url):
+    """Per-client counting: one address spreading guesses over accounts is stopped too,
+    and the owner of an account it never tried still signs in from elsewhere."""
+    config = type("ClientLimit", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_CLIENT_FAILURES_ALLOWED": 3,
+    })
+    client = create_app(config).test_client()
+    codes = [client.post("/api/v1/auth/login", json={"username": name, "password": "wrong"},
+                         environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code
+             for name in ("keeper_a", "keeper_b", "grid_a", "grid_b")]
+    assert codes == [401, 401, 401, 429]
+    elsewhere = client.post("/api/v1/auth/login",
+                            json={"username": "grid_b", "password": "test-password-1"},
+                            environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert elsewhere.status_code == 200
