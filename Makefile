@@ -49,7 +49,7 @@ run: demo
 	@echo "  demo-field   流动服务队员 field agent demo-supervisor 银行管理员 supervisor"
 	@echo "  demo-regulator 人民银行 regulator     demo-admin      系统管理员 admin"
 	@echo ""
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --no-control-socket --access-logfile - wsgi:app
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: setup
 	$(BIN)/pytest

@@ -1,7 +1,9 @@
 """Application factory: reads as the table of contents of the app."""
+import logging
+
 from flask import Flask
 
-from app.config import Config
+from app.config import Config, check_production
 
 
 def create_app(config=None):
@@ -12,8 +14,11 @@ def create_app(config=None):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    check_production(app.config)
 
+    register_logging(app)
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -31,6 +36,25 @@ def register_extensions(app):
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/login"}
     )
+
+
+def register_logging(app):
+    """Under gunicorn, the app's log records (tracebacks of unexpected errors included)
+    go to gunicorn's error log instead of the worker's raw stderr."""
+    served_by = logging.getLogger("gunicorn.error")
+    if served_by.handlers:
+        ours = logging.getLogger("app")
+        ours.handlers = served_by.handlers
+        ours.setLevel(served_by.level)
+        ours.propagate = False
+
+
+def register_security(app):
+    """Size, content type, nesting and string checks on every request; security
+    headers on every response (app/security.py)."""
+    from app.security import register
+
+    register(app)
 
 
 def register_blueprints(app):

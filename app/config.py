@@ -16,12 +16,41 @@ def local_database_url(name="zhunong"):
 
 
 DEFAULT_DATABASE_URL = local_database_url()
+DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_DEMO_PASSWORD = "zhunong-demo-2026"
+# Where the unsafe development defaults are allowed; anything else (APP_ENV=production,
+# staging, a typo) is treated as production.
+SAFE_ENVS = ("development", "test")
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The app refuses to start: a production setting still has its development value."""
+
+
+def check_production(config):
+    """Outside development and tests, refuse to start with the development secret (anyone
+    could forge what it signs) or with the published demo password (anyone could sign in
+    as the demo accounts)."""
+    if config.get("APP_ENV") in SAFE_ENVS:
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        raise UnsafeConfiguration(
+            f"APP_ENV={config.get('APP_ENV')}: set SECRET_KEY to a random value of 32+ "
+            "characters (python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if config.get("DEMO_PASSWORD") == DEV_DEMO_PASSWORD:
+        raise UnsafeConfiguration(
+            f"APP_ENV={config.get('APP_ENV')}: DEMO_PASSWORD is the published demo password; "
+            "unset it, or set another before loading demo accounts"
+        )
 
 
 class Config:
+    APP_ENV = os.environ.get("APP_ENV", "development")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     JSON_AS_ASCII = False
 
     # flask-smorest / OpenAPI
@@ -38,21 +67,43 @@ class Config:
     # real control (a lost phone is a revoked device).
     TOKEN_TTL_HOURS = int(os.environ.get("TOKEN_TTL_HOURS", 24 * 30))
 
-    # Flask-Limiter: brute-force protection on sign-in.
+    # Flask-Limiter keeps no limits of its own here: sign-in is throttled in PostgreSQL
+    # (below), which every worker shares; memory:// counts would be per worker.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
     PASSWORD_HASH_METHOD = "scrypt"
 
-    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "zhunong-demo-2026")
+    # The published demo password only where demo accounts belong (check_production).
+    DEMO_PASSWORD = os.environ.get(
+        "DEMO_PASSWORD", DEV_DEMO_PASSWORD if APP_ENV in SAFE_ENVS else None
+    )
+
+    # Request bodies are read whole, so their size is bounded: 2 MiB holds a batch of
+    # 1,000 sync records several times over. Uploads (app/imports, up to 20 MB files)
+    # get their own limit on their own paths (app/security.py).
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    UPLOAD_PATHS = ("/api/v1/imports/",)
+    UPLOAD_MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+
+    # Sign-in throttling (app/auth/throttle.py), counted in PostgreSQL so every worker
+    # and host shares the counts. Failures within the window, per account and per client
+    # address, before a back-off that doubles with each further failure.
+    LOGIN_FAILURES_ALLOWED = int(os.environ.get("LOGIN_FAILURES_ALLOWED", 5))
+    LOGIN_CLIENT_FAILURES_ALLOWED = int(os.environ.get("LOGIN_CLIENT_FAILURES_ALLOWED", 20))
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_MAX_BACKOFF_SECONDS = 15 * 60
+
+    # Seconds a client is told to wait (Retry-After) when the database is unreachable.
+    DB_RETRY_AFTER_SECONDS = 5
+
     # The longest range of business days one ledger export may cover (a year and a bit:
     # one annual report with its last month's corrections).
     LEDGER_EXPORT_MAX_DAYS = int(os.environ.get("LEDGER_EXPORT_MAX_DAYS", 400))
 
 
 class TestConfig(Config):
+    APP_ENV = "test"
     TESTING = True
-    LOGIN_RATE_LIMIT = "1000 per minute"
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", DEV_DEMO_PASSWORD)
     # Hundreds of test users: a cheap KDF keeps the suite fast; production keeps scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -8,13 +8,14 @@ the one place that turns them (and webargs' and the database's errors) into resp
 """
 import logging
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.core.exceptions import DomainError
+from app.core.fields import contains_card_number, storable_problem
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -47,8 +49,17 @@ class ErrorSchema(Schema):
 def error_response(status, message, code=None, field_errors=None):
     body = {"code": code or CODES.get(status, "error"), "message": message}
     if field_errors:
-        body["fields"] = field_errors
+        body["fields"] = {_field_name(name): reasons for name, reasons in field_errors.items()}
     return jsonify({"error": body}), status
+
+
+def _field_name(name):
+    """Field names come from the request (webargs answers "Unknown field" by name): one
+    that carries a card number or unprintable characters is not echoed back."""
+    name = str(name)
+    if storable_problem(name) or contains_card_number(name):
+        return "(field name)"
+    return name
 
 
 def _flatten_webargs(messages):
@@ -100,16 +111,40 @@ def register_error_handlers(app):
         from app.extensions import db
 
         db.session.rollback()
+        # The database's detail quotes the stored row (user ids, notes, hashes): it goes
+        # to the log, and the answer names only the rule that was broken.
         log.info("integrity error: %s", error.orig)
         diag = getattr(error.orig, "diag", None)
-        detail = getattr(diag, "message_detail", None) or "conflicts with a stored record"
-        return error_response(409, f"与已有记录冲突 Conflict: {detail}")
+        constraint = getattr(diag, "constraint_name", None)
+        where = f" ({constraint})" if constraint else ""
+        return error_response(409, f"与已有记录冲突 Conflicts with a stored record{where}")
 
     def handle_data_error(error: DataError):
         from app.extensions import db
 
         db.session.rollback()
-        return error_response(400, f"数据格式错误 Malformed value: {error.orig}")
+        # PostgreSQL's message quotes the value it could not take; it is not repeated.
+        log.info("data error: %s", error.orig)
+        return error_response(400, "数据格式错误 A value is out of range or malformed for storage")
+
+    def handle_unavailable(error):
+        """The database is down or restarting (a connection refused or dropped): a 503
+        the client retries after Retry-After, not a 500. The PWA keeps its records and
+        pushes them again."""
+        from app.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool replaces it
+            log.debug("rollback after a lost connection failed", exc_info=True)
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    error.__class__.__name__)
+        retry = str(current_app.config.get("DB_RETRY_AFTER_SECONDS", 5))
+        response, status = error_response(
+            503, "数据库暂不可用，请稍后重试 Database unavailable, retry shortly", "db_unavailable"
+        )
+        response.headers["Retry-After"] = retry
+        return response, status
 
     def handle_domain(error: DomainError):
         from app.extensions import db
@@ -133,4 +168,6 @@ def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(IntegrityError, handle_integrity)
     app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(OperationalError, handle_unavailable)
+    app.register_error_handler(InterfaceError, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

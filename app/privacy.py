@@ -1,21 +1,21 @@
 """Masking of personal and card data (PCI DSS 3.3.1 / 3.4.1, JR/T 0171-2020).
 
 A card number is only ever stored and shown as BIN (first 6) + last 4, e.g.
-622848******1234. A phone number is masked for anyone who does not own the record.
+622848******1234. Phone and ID numbers are masked in lists and exports for anyone who
+does not own the record.
 """
 import re
 
-MASKED_CARD = re.compile(r"^[0-9]{6}\*{3,9}[0-9]{4}$")
+# What a masked card is and how a full one is recognised: app/core/fields.py
+# (is_masked_card, contains_card_number), shared by every text field.
 
 
-def is_masked_card(value: str) -> bool:
-    """True for BIN + stars + last 4, 13-19 characters long, like a real PAN."""
-    return bool(MASKED_CARD.match(value or "")) and 13 <= len(value) <= 19
-
-
-def looks_like_full_card(value: str) -> bool:
-    """A run of 12+ digits is treated as a full card number and must never be stored."""
-    return bool(re.search(r"[0-9]{12,}", re.sub(r"[\s-]", "", value or "")))
+def mask_card(pan: str) -> str:
+    """Mask a full card number to BIN + last 4 (for importers that receive full PANs)."""
+    digits = re.sub(r"\D", "", pan)
+    if len(digits) < 13:
+        raise ValueError("card number too short")
+    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -26,3 +26,9 @@ def mask_phone(phone: str | None) -> str | None:
         return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
     return "*" * len(phone)
 
+
+def mask_id_number(id_no: str | None) -> str | None:
+    """Resident ID 18 chars -> first 6 (region) + stars + last 4."""
+    if not id_no:
+        return id_no
+    return id_no[:6] + "*" * max(len(id_no) - 10, 0) + id_no[-4:]

@@ -52,9 +52,9 @@ class GunicornServer:
         env = dict(
             os.environ,
             DATABASE_URL=self.database_url,
-            # Scripted clients sign in more often than the limit meant for people allows.
-            LOGIN_RATE_LIMIT="1000 per minute",
             PYTHONUNBUFFERED="1",
+            # The production settings (gunicorn.conf.py); the access log only when kept.
+            GUNICORN_ACCESS_LOG="-" if self.log else "",
         )
         for name, value in self.extra_env.items():
             if value is None:
@@ -74,7 +74,7 @@ class GunicornServer:
 
     def _command(self):
         cmd = [
-            sys.executable, "-m", "gunicorn",
+            sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
             "--workers", str(self.workers), "--threads", str(self.threads),
             "--bind", f"127.0.0.1:{self.port}",
             "--graceful-timeout", "2",
@@ -82,8 +82,6 @@ class GunicornServer:
             # (~/.gunicorn/gunicorn.ctl) between every server on the machine.
             "--no-control-socket",
         ]
-        if self.log:
-            cmd += ["--access-logfile", "-"]
         return cmd + ["wsgi:app"]
 
     def _wait_for_health(self, timeout):

@@ -70,23 +70,18 @@ def test_password_is_stored_hashed(ctx, world):
     assert user.password_hash.startswith("pbkdf2:")  # tests' cheap KDF; production: scrypt
 
 
-def test_login_is_rate_limited(database_url):
+def test_failed_sign_ins_are_throttled(app, database_url):
     config = type(
         "StrictLoginConfig",
         (TestConfig,),
-        {"SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_RATE_LIMIT": "3 per minute"},
+        {"SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_FAILURES_ALLOWED": 3},
     )
-    app = create_app(config)
-    client = app.test_client()
-    codes = [
-        client.post("/api/v1/auth/login", json={"username": "x", "password": "y"}).status_code
-        for _ in range(5)
-    ]
-    assert codes[:3] == [401, 401, 401]
-    assert codes[3] == 429
-    assert client.post("/api/v1/auth/login", json={"username": "x", "password": "y"}).get_json()[
-        "error"
-    ]["code"] == "rate_limited"
+    client = create_app(config).test_client()
+    answers = [client.post("/api/v1/auth/login", json={"username": "x", "password": "y"})
+               for _ in range(5)]
+    assert [a.status_code for a in answers[:4]] == [401, 401, 401, 429]
+    assert answers[4].get_json()["error"]["code"] == "rate_limited"
+    assert int(answers[4].headers["Retry-After"]) >= 1
 
 
 def test_openapi_document_is_served(client):

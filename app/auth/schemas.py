@@ -1,16 +1,19 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from app.core.fields import Text
 
 from app.auth.scope import PERMISSIONS
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    device_id = fields.String(
-        validate=validate.Length(min=8, max=64),
+    username = Text(64, min_length=1, required=True)
+    # Hashed and compared, never stored or shown: the one text that may be any digits.
+    password = Text(200, min_length=1, required=True, load_only=True, allow_card=True)
+    device_id = Text(
+        64, min_length=8,
         metadata={"description": "Client-generated device id; registers the phone for revocation"},
     )
-    device_label = fields.String(validate=validate.Length(max=100))
+    device_label = Text(100)
 
 
 class MeSchema(Schema):

@@ -1,10 +1,17 @@
 """Field types every schema uses, so a rule about a kind of value is written once.
 
 Text is the one type for free text the API accepts: whatever it refuses, every text
-field refuses, including one added later.
+field refuses, including one added later. Two rules live here and nowhere else:
+
+- `storable_problem`: what PostgreSQL text cannot hold or a log line must not carry
+  (NUL, lone UTF-16 surrogates, control characters). app/errors.py applies it to every
+  string of every JSON body and query string, so no field can forget it.
+- `contains_card_number`: a full card number (PAN) in any disguise. Text refuses it, so
+  a card number never reaches the database, the audit log, a log line or a response.
 """
 import re
-from datetime import UTC
+import unicodedata
+from datetime import UTC, date
 
 from marshmallow import ValidationError, fields, validate
 
@@ -14,23 +21,129 @@ MAX_ID = 2**31 - 1  # integer primary keys; a larger id cannot exist (and would 
 PHONE_RE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 VILLAGE_CODE_RE = r"^[0-9]{12}$"
 
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# BIN + 3-9 stars + last 4 (13-19 characters, like a real PAN). The one definition: the
+# ledger's CHECK constraint is built from it (anchored ^...$, which PostgreSQL anchors at
+# the very end) and Python checks it with fullmatch, which means the same; a Python `$`
+# would also match before a trailing newline that the database then refuses.
+MASKED_CARD_PATTERN = "[0-9]{6}[*]{3,9}[0-9]{4}"
+_MASKED_CARD = re.compile(MASKED_CARD_PATTERN)
+
+# Dates a person may type for a real event (opening day, installation, a rule's start):
+# nothing before the People's Republic, nothing after this century. Year 1 or 9999 is a
+# typo, and far dates break arithmetic further on.
+EARLIEST_DATE = date(1949, 10, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+# Control characters other than tab, newline and carriage return (C0, DEL, C1).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Separators people and programs put inside a card number: spaces of any kind, dashes
+# and dots of any kind, slashes, underscores. After NFKC (which turns full-width digits
+# and full-width punctuation into ASCII) these split digits into groups.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.\u00b7\u2027\u30fb/\\_,，。、]+")
+_DIGIT_GROUPS = re.compile(r"[0-9]+(?:" + _SEPARATORS.pattern + r"[0-9]+)*")
+
+
+def storable_problem(value: str) -> str | None:
+    """Why a string cannot be accepted, or None. PostgreSQL text holds neither NUL nor
+    lone UTF-16 surrogates (which JSON can carry); other control characters would let a
+    value forge log lines or hide text from a reader."""
+    if _SURROGATE.search(value):
+        return "包含无效字符 Contains an unpaired surrogate character"
+    if _CONTROL.search(value):
+        return "包含控制字符 Contains NUL or another control character"
+    return None
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _normalise(value: str) -> str:
+    """Full-width and other compatibility digits become ASCII (NFKC); invisible format
+    characters (zero-width space and joiners, BOM, bidi marks: category Cf) are dropped,
+    as a reader would not see them either."""
+    value = unicodedata.normalize("NFKC", value)
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
+def card_numbers(value: str):
+    """Luhn-valid runs of 13-19 digits in `value`, however written.
+
+    Digits separated only by separators form one group ("6228 4800-1234.5678"); every
+    stretch of consecutive digit blocks of a group that holds 13-19 digits is checked, so
+    a number with a neighbour ("卡 6228480012345678 100") is found too. A run of more than
+    19 digits written without any separator is not a card number."""
+    found = []
+    for group in _DIGIT_GROUPS.finditer(_normalise(value)):
+        blocks = [b for b in _SEPARATORS.split(group.group()) if b]
+        for start in range(len(blocks)):
+            digits = ""
+            for block in blocks[start:]:
+                digits += block
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 13 and luhn_valid(digits):
+                    found.append(digits)
+    return found
+
+
+def contains_card_number(value: str) -> bool:
+    return bool(card_numbers(value))
+
+
+def is_masked_card(value: str) -> bool:
+    """True exactly when the ledger's CHECK constraint accepts the value."""
+    return bool(_MASKED_CARD.fullmatch(value or ""))
+
+
+CARD_REFUSED = "疑似完整银行卡号，不得保存 Looks like a full card number; refused"
 
 
 def _storable(value):
-    """PostgreSQL text holds neither NUL nor lone UTF-16 surrogates (which JSON can carry);
-    refuse them as bad input instead of failing in the database."""
-    if UNSTORABLE.search(value):
-        raise ValidationError("包含无效字符 Contains NUL or an unpaired surrogate character")
+    problem = storable_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
-def Text(max_length, min_length=0, **kwargs):
-    """A string field with a length limit that PostgreSQL can always store."""
+def _no_card_number(value):
+    if contains_card_number(value):
+        raise ValidationError(CARD_REFUSED)
+
+
+def Text(max_length, min_length=0, *, allow_card=False, **kwargs):
+    """A string field with a length limit that PostgreSQL can always store and that never
+    holds a card number. Only a secret that is hashed, never stored or shown (a
+    password), may pass allow_card=True."""
     checks = [validate.Length(min=min_length, max=max_length), _storable]
+    if not allow_card:
+        checks.append(_no_card_number)
     extra = kwargs.pop("validate", None)
     if extra:
         checks.extend(extra if isinstance(extra, list) else [extra])
     return fields.String(validate=checks, **kwargs)
+
+
+def Day(**kwargs):
+    """A calendar date within EARLIEST_DATE .. LATEST_DATE."""
+    checks = [
+        validate.Range(
+            min=EARLIEST_DATE, max=LATEST_DATE,
+            error=f"日期须在{EARLIEST_DATE}至{LATEST_DATE}之间 "
+            f"must be between {EARLIEST_DATE} and {LATEST_DATE}",
+        )
+    ]
+    extra = kwargs.pop("validate", None)
+    if extra:
+        checks.extend(extra if isinstance(extra, list) else [extra])
+    return fields.Date(validate=checks, **kwargs)
 
 
 def Phone(**kwargs):

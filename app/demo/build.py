@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 import shapely
 
+from app.core.fields import luhn_valid
 from app.demo import geometry, names, places
 from app.demo.bulk import Spool, TABLES, next_id
 from app.models import Organisation
@@ -281,7 +282,9 @@ class DemoBuilder:
                 services.append(service)
         suffix = "" if nth == 1 else f"（{nth}）"
         self.spools["service_points"].add(
-            pid, bank_id, self.org_paths[bank_id], f"{village_code}-{nth:02d}",
+            # "P" keeps the village code and the number apart: joined, 14 digits could
+            # pass for a card number.
+            pid, bank_id, self.org_paths[bank_id], f"{village_code}-P{nth:02d}",
             f"{village_name}助农取款服务点{suffix}", names.shop(rng, village_name, keeper),
             names.licence(rng, county.code[:6]), keeper, names.mobile(rng),
             names.address(rng, county.name, town_name, village_name), village_code,
@@ -297,9 +300,16 @@ class DemoBuilder:
         self.ids.terminal += 1
         acquirer = rng.choice(("402", "403", "103"))
         kind = "smart_pos" if extra else rng.choice(("pos", "pos", "smart_pos", "mobile"))
+        # Neither code may look like a card number (a Luhn-valid run of 13-19 digits), or
+        # the API would refuse them back and a scan of a dump for card numbers would
+        # find the demo's own codes: the merchant code's last digit is moved off the
+        # Luhn check digit, and the serial's letters split its digits.
+        merchant = f"{acquirer}{code6[:4]}6011{tid % 10000:04d}"
+        if luhn_valid(merchant):
+            merchant = merchant[:-1] + str((int(merchant[-1]) + 1) % 10)
         self.spools["terminals"].add(
-            tid, point_id, code6, f"{acquirer}{code6[:4]}6011{tid % 10000:04d}", f"{tid:08d}",
-            f"SN{code6}{tid:09d}", kind, installed, removed)
+            tid, point_id, code6, merchant, f"{tid:08d}",
+            f"SN{code6}T{tid:09d}", kind, installed, removed)
 
     def grid_workers(self, rng, code6, org_id, village_codes, n_workers):
         sizes = apportion(len(village_codes), [1] * n_workers, floor=1)

@@ -46,7 +46,12 @@ def load_scale(scale_name: str, echo=print):
     echo(f"{scale_name}: {len(scale.counties):,} counties, {villages:,} villages, "
          f"{points:,} service points, {workers:,} grid workers")
 
-    builder = DemoBuilder(scale, hash_password(current_app.config["DEMO_PASSWORD"]))
+    password = current_app.config.get("DEMO_PASSWORD")
+    if not password:
+        # Production has no demo password of its own (app/config.py): demo accounts
+        # there need one chosen on purpose, never the published one.
+        raise click.ClickException("DEMO_PASSWORD is not set: choose the demo accounts' password")
+    builder = DemoBuilder(scale, hash_password(password))
     phase = time.perf_counter()
     built = builder.build()
     echo(f"  generate        {time.perf_counter() - phase:7.1f} s  "

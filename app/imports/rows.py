@@ -12,7 +12,7 @@ from datetime import date
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.core import clock
-from app.core.fields import Phone, Text, VillageCode
+from app.core.fields import EARLIEST_DATE, Phone, Text, VillageCode
 from app.models.ledger import BUSINESS_KINDS
 from app.models.points import POINT_STATUSES
 from app.registry.points.schemas import CHINA_LAT, CHINA_LON
@@ -77,6 +77,8 @@ class LenientDate(fields.Field):
                 parsed = date(*map(int, match.groups()))
             except ValueError:
                 raise ValidationError("日期无效 Not a valid date") from None
+        if parsed < EARLIEST_DATE:
+            raise ValidationError(f"日期过早 Must not be before {EARLIEST_DATE}")
         if parsed > clock.today():
             raise ValidationError("开办日期不能在未来 Must not be in the future")
         return parsed

@@ -1,7 +1,7 @@
 """Query arguments and pages of the ledger views."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Id, Timestamp
+from app.core.fields import Day, Id, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 from app.models.ledger import LEDGER_KINDS
 
@@ -10,8 +10,8 @@ class _PageArgs(PageArgsSchema):
     point_id = Id()
     kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
     # Business days (Asia/Shanghai), inclusive.
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = Day(data_key="from")
+    date_to = Day(data_key="to")
 
     @validates_schema
     def _range(self, data, **kwargs):

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.alerts.schemas import REGION_PREFIX
 from app.core.clock import today
-from app.core.fields import Id, Text, Timestamp
+from app.core.fields import Day, Id, Text, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 from app.models.ledger import BUSINESS_KINDS
 
@@ -63,7 +63,7 @@ class LimitEndSchema(Schema):
 
 
 class LimitQueryArgsSchema(PageArgsSchema):
-    in_force_on = fields.Date(metadata={"description": "Only rules in force on this day"})
+    in_force_on = Day(metadata={"description": "Only rules in force on this day"})
     region = fields.String(
         validate=REGION_PREFIX,
         metadata={"description": "Rules that apply anywhere in the region: broader and narrower"},
@@ -74,7 +74,7 @@ class LimitQueryArgsSchema(PageArgsSchema):
 
 class EffectiveArgsSchema(Schema):
     point_id = Id(required=True)
-    on = fields.Date(metadata={"description": "Default: today"})
+    on = Day(metadata={"description": "Default: today"})
 
 
 class LimitRuleSchema(Schema):

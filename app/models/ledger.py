@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import CHAR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.fields import MASKED_CARD_PATTERN
 from app.extensions import db
 from app.models.checks import one_of
 from app.models.regions import RegionCode
@@ -67,8 +68,9 @@ class LedgerEntry(db.Model):
         CheckConstraint("kind <> 'void' or void_of is not null", name="void_has_target"),
         CheckConstraint("void_of is null or void_of <> id", name="void_not_self"),
         # Defence in depth: only BIN + stars + last 4 is ever stored.
+        # The pattern is the one app/sync/records.py checks with (app/core/fields.py).
         CheckConstraint(
-            "card_masked is null or card_masked ~ '^[0-9]{6}[*]{3,9}[0-9]{4}$'", name="card_masked"
+            f"card_masked is null or card_masked ~ '^{MASKED_CARD_PATTERN}$'", name="card_masked"
         ),
         Index("uq_ledger_entries_seq", "seq", unique=True),
         # Pull (records of a point after a cursor) and the supervisor's list per point.

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from app.core.clock import SHANGHAI
+from app.core.fields import CARD_REFUSED, contains_card_number, is_masked_card, storable_problem
 from app.models.ledger import CHANNELS, LEDGER_KINDS
-from app.privacy import is_masked_card, looks_like_full_card
 
 RECORD_TYPE = "ledger_entry"
 MAX_AMOUNT_FEN = 10**11  # 10 亿元: far above any real counter transaction, well inside bigint
@@ -65,9 +65,14 @@ class Entry:
 
 
 def record_id(raw) -> str | None:
-    """The id to answer with, even for a record too broken to parse."""
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        return raw["id"][:64]
+    """The id to answer with, even for a record too broken to parse: only a well-formed
+    UUID is echoed (canonical form), so whatever was typed into `id` (a card number, a
+    script) never comes back in a response."""
+    if isinstance(raw, dict):
+        try:
+            return _uuid(raw.get("id"), "id")
+        except Rejected:
+            return None
     return None
 
 
@@ -168,7 +173,7 @@ def _card(value) -> str | None:
         return None
     if not isinstance(value, str):
         raise Rejected("data.card_masked", "卡号须为字符串 must be a string")
-    if looks_like_full_card(value):
+    if contains_card_number(value):
         raise Rejected(
             "data.card_masked",
             "不得提交完整卡号，只填前6位和后4位 a full card number is refused; send BIN + last 4 only",
@@ -186,22 +191,14 @@ def text_of(value, name, max_len) -> str | None:
     if not isinstance(value, str):
         raise Rejected(name, "须为字符串 must be a string")
     value = value.strip()
-    if "\x00" in value or not _encodable(value):
-        raise Rejected(name, "含无效字符 contains a NUL or an invalid character")
+    problem = storable_problem(value)
+    if problem:
+        raise Rejected(name, problem)
     if len(value) > max_len:
         raise Rejected(name, f"过长（最多{max_len}字） longer than {max_len} characters")
-    if looks_like_full_card(value):
-        raise Rejected(name, "疑似完整卡号，不得保存 looks like a full card number; refused")
+    if contains_card_number(value):
+        raise Rejected(name, CARD_REFUSED)
     return value or None
-
-
-def _encodable(value: str) -> bool:
-    """Lone surrogates survive JSON decoding but not UTF-8 encoding for the database."""
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def instant(value, name="data.occurred_at") -> datetime:

@@ -3,6 +3,7 @@ from flask import g, jsonify
 from flask_smorest import Blueprint
 
 from app.auth import tokens
+from app.security import own_string_checks
 from app.sync import services
 from app.sync.schemas import PullArgsSchema, PullSchema, PushResponseSchema, PushSchema
 
@@ -10,6 +11,7 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="离线
 
 
 @blp.route("/push", methods=["POST"])
+@own_string_checks("records")  # app/sync/records.py refuses a bad record on its own
 @tokens.login_required()
 @blp.arguments(PushSchema)
 @blp.response(200, PushResponseSchema)

@@ -6,6 +6,8 @@ the whole batch.
 """
 from marshmallow import Schema, fields, validate
 
+from app.alerts.schemas import RiskAlertSchema
+from app.core.fields import Text
 from app.ledger.schemas import LedgerRecordSchema
 from app.limits.schemas import LimitRuleSchema
 from app.models.ledger import CHANNELS, LEDGER_KINDS
@@ -48,10 +50,11 @@ class PushRecordSchema(Schema):
 
 
 class PushSchema(Schema):
-    device_id = fields.String(validate=validate.Length(max=64), allow_none=True)
+    device_id = Text(64, allow_none=True)
     # Raw items: each record is checked on its own so one bad record never fails the batch.
     records = fields.List(
-        fields.Raw(metadata={"description": "a PushRecord"}),
+        # allow_none: a null record is one bad record, answered "rejected" on its own.
+        fields.Raw(allow_none=True, metadata={"description": "a PushRecord"}),
         required=True,
         metadata={"description": "At most 1,000 records (more is a 413)"},
     )
@@ -80,13 +83,12 @@ class PullLimitSchema(LimitRuleSchema):
         exclude = ("id", "created_at")
 
 
-class AlertSchema(Schema):
-    id = fields.Integer()
-    title = fields.String()
-    body = fields.String()
-    region_prefix = fields.String()
-    published_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
+class AlertSchema(RiskAlertSchema):
+    """An alert as the phone shows it: the alerts' own schema, without what only the
+    publisher's side needs."""
+
+    class Meta:
+        exclude = ("published_by", "active")
 
 
 class PullPointSchema(Schema):

@@ -25,14 +25,17 @@ lock makes the duplicate check, the per-card daily totals and the void bookkeepi
 race-free within a point. Different points never wait for each other.
 """
 import json
+import logging
 import os
 from datetime import UTC, datetime
 
 from flask import current_app
 from flask_smorest import abort
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.auth.scope import alert_covers, alert_in_force, may
+from app.core import geo
 from app.core.clock import SHANGHAI
 from app.extensions import db
 from app.field import sync as field_sync
@@ -40,12 +43,15 @@ from app.models import Device, RiskAlert, ServicePoint
 from app.sync import records as rec
 from app.sync.rules import RuleBook, amount_flags, context_flags, rules_for_point
 
+log = logging.getLogger(__name__)
+
 MAX_BATCH = 1000
 LOCK_NAMESPACE = 0x4C47  # first key of pg_advisory_xact_lock(int, int): the ledger's locks
 
 NOT_YOUR_POINT = "data.point_id: 非本人服务点 not your point"
 CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
 POINT_CHANNEL_ONLY = "data.channel: 服务点只登记本点业务 a keeper logs channel 'point' only"
+REFUSED = "记录无法保存，请核对后重新录入 the database refused this record; re-enter it"
 
 _EXISTING = text(
     "SELECT id::text AS id, body_hash, flags FROM ledger_entries "
@@ -229,11 +235,13 @@ def _store(point, user, device_id, fresh, results):
             "county_code": point.county_code, "user_id": user.id,
             "device_id": device_id, "batch": _batch_json(new),
         }
-        inserted = set(session.execute(_INSERT_AND_ROLL_UP, params).scalars())
+        inserted = _insert(params, new, results)
     session.commit()
     _crash_after_commit_if_asked()
     raced = []
     for i, e in new:
+        if results[i] is not None:  # refused by the database
+            continue
         if e.id in inserted:
             results[i] = result(e.id, "accepted", flags=e.flags)
         else:
@@ -241,6 +249,42 @@ def _store(point, user, device_id, fresh, results):
     if raced:  # the same id stored meanwhile under another point's lock
         _drop_known(raced, results)
         db.session.commit()
+
+
+def _insert(params, new, results):
+    """Insert the batch with one statement; the ids stored.
+
+    Python checks accept only what the constraints accept, but if the database still
+    refuses a record (a rule added to the schema and not yet to app/sync/records.py),
+    that record alone must be refused: the phone resends the batch until every record
+    is answered, so one refused row would otherwise block the good ones for ever. So
+    the batch runs in a savepoint, and on a refusal each record is retried in its own
+    savepoint, in batch order (each statement sees the rows stored by the previous ones,
+    so the rollups stay a recount). Connection failures are not refusals: they go up
+    and the phone retries the whole batch."""
+    session = db.session
+    try:
+        with session.begin_nested():
+            return set(session.execute(_INSERT_AND_ROLL_UP, params).scalars())
+    except (IntegrityError, DataError) as error:
+        log.warning("sync batch refused by the database (%s); storing record by record",
+                    _constraint(error))
+    inserted = set()
+    for i, e in new:
+        one = dict(params, batch=_batch_json([(i, e)]))
+        try:
+            with session.begin_nested():
+                inserted |= set(session.execute(_INSERT_AND_ROLL_UP, one).scalars())
+        except (IntegrityError, DataError) as error:
+            # The reason names the rule, never the stored row or the submitted values.
+            log.warning("sync record refused by the database (%s)", _constraint(error))
+            results[i] = result(e.id, "rejected", REFUSED)
+    return inserted
+
+
+def _constraint(error):
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) or type(error.orig).__name__
 
 
 def _drop_known(fresh, results):
@@ -264,7 +308,7 @@ def _flag(point, new):
     records of the same batch, in batch order."""
     now = datetime.now(UTC)
     book = RuleBook(rules_for_point(point))
-    lonlat = _point_lonlat(point)
+    lonlat = geo.lonlat(point.location)
     targets = {e.void_of for _, e in new if e.is_void}
     live = set()
     if targets:
@@ -325,15 +369,6 @@ def _batch_json(new) -> str:
     )
 
 
-def _point_lonlat(point):
-    row = db.session.execute(
-        select(func.ST_X(ServicePoint.location), func.ST_Y(ServicePoint.location)).where(
-            ServicePoint.id == point.id
-        )
-    ).one()
-    return (row[0], row[1]) if row[0] is not None else None
-
-
 def _crash_after_commit_if_asked():
     """Test hook: die between COMMIT and the answer, as a power cut would. Honoured only
     when the app runs for tests (TESTING, or ZHUNONG_TEST_HOOKS=1 for a test's gunicorn)."""
@@ -389,7 +424,7 @@ def pull(user, cursor, limit):
 
 
 def _point_view(point):
-    lonlat = _point_lonlat(point)
+    lonlat = geo.lonlat(point.location)
     return {
         "id": point.id, "name": point.name, "status": point.status,
         "village_code": point.village_code, "county_code": point.county_code,

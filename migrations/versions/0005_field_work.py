@@ -2,7 +2,7 @@
 mobile-service kinds, the per-village rollup by channel, visits and anti-fraud talks.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 06:00:00
 
 """
@@ -12,7 +12,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import CHAR, UUID
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -6,12 +6,14 @@
 // language (i18n.errorText), and a failed sync keeps only the code.
 
 export class ApiError extends Error {
-  constructor(status, code, body = null) {
+  constructor(status, code, body = null, retryAfterMs = 0) {
     super(code);
     this.status = status; // 0 = network down or server unreachable
     this.code = code;
     this.body = body;
     this.fields = (body && body.error && body.error.fields) || null;
+    // 503 (database restarting) and 429 say when to come back (Retry-After, seconds).
+    this.retryAfterMs = retryAfterMs;
   }
   get offline() { return this.status === 0; }
 }
@@ -39,9 +41,16 @@ async function call(method, path, { token, json } = {}) {
   if (!response.ok) {
     // A proxy's HTML error page has no code: "error" is translated as "server not available".
     const code = (body && body.error && body.error.code) || 'error';
-    throw new ApiError(response.status, code, body);
+    throw new ApiError(response.status, code, body, retryAfterMs(response));
   }
   return body;
+}
+
+/** Retry-After in milliseconds (delay-seconds form; an HTTP date is not used by this
+ *  server), 0 when absent. */
+function retryAfterMs(response) {
+  const seconds = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 export const login = (username, password, deviceId) =>

@@ -206,7 +206,7 @@ async function triggerSync({ force = false } = {}) {
   if (!app.session) return;
   if (app.syncing) { app.again = true; return; }
   const last = await store.getSetting('sync_status');
-  if (!force && last && last.status === 'failed' && Date.now() < last.at + backoffMs(last.failures)) {
+  if (!force && last && last.status === 'failed' && Date.now() < last.at + backoffMs(last.failures, last.retry_after_ms)) {
     scheduleRetry(last);
     return;
   }
@@ -228,7 +228,7 @@ async function triggerSync({ force = false } = {}) {
 
 function scheduleRetry(status) {
   clearTimeout(app.retryTimer);
-  const wait = Math.max(1000, status.at + backoffMs(status.failures) - Date.now());
+  const wait = Math.max(1000, status.at + backoffMs(status.failures, status.retry_after_ms) - Date.now());
   app.retryTimer = setTimeout(() => triggerSync(), wait);
 }
 

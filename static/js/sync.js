@@ -61,8 +61,11 @@ async function syncOnce() {
       announce('session');
       return { status: 'auth', sent, error: err.message };
     }
+    // Anything else (offline, 5xx, a 503 while the database restarts) keeps every record
+    // queued and is retried, not before the server's Retry-After.
     const message = err instanceof api.ApiError ? err.message : String(err);
-    await noteAttempt('failed', message);
+    const retryAfter = err instanceof api.ApiError ? err.retryAfterMs : 0;
+    await noteAttempt('failed', message, retryAfter);
     return { status: 'failed', sent, error: message };
   }
   await noteAttempt('ok', null);
@@ -105,19 +108,21 @@ async function pullOnce(session) {
   announce('pull');
 }
 
-async function noteAttempt(status, error) {
+async function noteAttempt(status, error, retryAfterMs = 0) {
   const previous = (await store.getSetting('sync_status')) || {};
   await store.setSetting('sync_status', {
     status,
     error,
+    retry_after_ms: retryAfterMs,
     at: Date.now(),
     ok_at: status === 'ok' ? Date.now() : previous.ok_at ?? null,
     failures: status === 'ok' ? 0 : (previous.failures || 0) + 1,
   });
 }
 
-/** Delay before the next automatic try after `failures` failed ones: 10 s doubling to 5 min. */
-export function backoffMs(failures) {
+/** Delay before the next automatic try after `failures` failed ones: 10 s doubling to
+ *  5 min, and never sooner than the server's Retry-After. */
+export function backoffMs(failures, retryAfterMs = 0) {
   if (!failures) return 0;
-  return Math.min(10_000 * 2 ** (failures - 1), 300_000);
+  return Math.max(Math.min(10_000 * 2 ** (failures - 1), 300_000), retryAfterMs || 0);
 }

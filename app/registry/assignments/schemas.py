@@ -1,7 +1,7 @@
 """Grid assignment schemas."""
 from marshmallow import Schema, fields, validate
 
-from app.core.fields import Id, Text, Timestamp, VillageCode
+from app.core.fields import Day, Id, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
 
 
@@ -17,13 +17,13 @@ class AssignmentQueryArgsSchema(PageArgsSchema):
 class AssignmentCreateSchema(Schema):
     user_id = Id(required=True, metadata={"description": "The grid worker"})
     village_code = VillageCode(required=True)
-    starts_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
+    starts_on = Day(metadata={"description": "Default: today (Asia/Shanghai)"})
     replace = fields.Boolean(load_default=False, metadata={
         "description": "End the village's open assignment on starts_on and open this one"})
 
 
 class AssignmentEndSchema(Schema):
-    ends_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
+    ends_on = Day(metadata={"description": "Default: today (Asia/Shanghai)"})
     reason = Text(500, allow_none=True)
 
 

@@ -3,7 +3,7 @@ import math
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Id, Phone, Text, Timestamp, VillageCode
+from app.core.fields import Day, Id, Phone, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
 from app.core.schemas import Coordinate, RequiredOnCreate
 from app.models.ledger import BUSINESS_KINDS
@@ -82,7 +82,7 @@ class PointUpdateSchema(Schema):
         fields.String(validate=validate.OneOf(BUSINESS_KINDS)),
         validate=validate.Length(min=1, max=len(BUSINESS_KINDS)),
     )
-    opened_on = fields.Date(allow_none=True)
+    opened_on = Day(allow_none=True)
     signage = fields.Boolean()
 
     @validates_schema

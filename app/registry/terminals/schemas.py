@@ -1,7 +1,7 @@
 """Terminal schemas."""
 from marshmallow import Schema, fields, validate
 
-from app.core.fields import Text, Timestamp
+from app.core.fields import Day, Text, Timestamp
 from app.core.schemas import RequiredOnCreate
 from app.models.points import TERMINAL_KINDS
 
@@ -15,7 +15,7 @@ class TerminalUpdateSchema(Schema):
         "description": "终端代码 Terminal code", "example": "15050001"})
     serial_no = Text(50, allow_none=True)
     kind = fields.String(validate=validate.OneOf(TERMINAL_KINDS))
-    installed_on = fields.Date(allow_none=True)
+    installed_on = Day(allow_none=True)
 
 
 class TerminalCreateSchema(RequiredOnCreate, TerminalUpdateSchema):
@@ -23,7 +23,7 @@ class TerminalCreateSchema(RequiredOnCreate, TerminalUpdateSchema):
 
 
 class TerminalRemoveSchema(Schema):
-    removed_on = fields.Date(metadata={"description": "Default: today (Asia/Shanghai)"})
+    removed_on = Day(metadata={"description": "Default: today (Asia/Shanghai)"})
     reason = Text(500, allow_none=True)
 
 

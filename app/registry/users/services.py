@@ -86,6 +86,10 @@ def update_user(actor, user_id, data):
         revoke_user_tokens(target)
     for name, value in data.items():
         setattr(target, name, value)
+    if before["active"] and not target.active:
+        # Switched off means signed out everywhere: switching her on again later must
+        # not bring back the tokens issued before.
+        revoke_user_tokens(target)
     _check_links(actor, target)
     record_change(actor, "update", "user", target.id, before, snapshot(target), target.county_code,
                   "password set" if password_changed else None)
