@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 # Unset DATABASE_URL means the project-local cluster (its port is in .pgport).
 export DEMO_PASSWORD ?= zhunong-demo-2026
 
-.PHONY: setup system-deps python-deps frontend db migrate demo run test bench stop-db
+.PHONY: setup system-deps python-deps frontend db migrate demo run test bench stop stop-db
 
 setup: system-deps python-deps frontend db
 
@@ -49,7 +49,7 @@ run: demo
 	@echo "  demo-field   流动服务队员 field agent demo-supervisor 银行管理员 supervisor"
 	@echo "  demo-regulator 人民银行 regulator     demo-admin      系统管理员 admin"
 	@echo ""
-	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py --pid .gunicorn.pid wsgi:app
 
 test: setup
 	$(BIN)/pytest
@@ -57,6 +57,10 @@ test: setup
 bench: migrate
 	$(BIN)/python bench/registry.py
 	$(BIN)/python bench/sync_ingest.py
+
+# Stops what `make run` started: the app server (if still running) and the database.
+stop: stop-db
+	@if [ -f .gunicorn.pid ]; then kill "$$(cat .gunicorn.pid)" 2>/dev/null || true; rm -f .gunicorn.pid; fi
 
 stop-db:
 	su postgres -s /bin/bash -c "/usr/lib/postgresql/15/bin/pg_ctl -D $(CURDIR)/.pgdata stop" || true

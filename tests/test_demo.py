@@ -92,6 +92,15 @@ def tongliao(app):
                 "where u.username like 'demo-%'"))
         }
         facts["fingerprint"] = _fingerprint()
+        facts["keeper_records"] = db.session.execute(text(
+            "select count(*), min(e.occurred_at) > now() - interval '8 days' from ledger_entries e "
+            "join users u on u.point_id = e.point_id where u.username = 'demo-keeper'")).one()
+        facts["rollup_minus_ledger"] = _scalar(
+            "select (select sum(count) from ledger_village_daily) - (select count(*) from ledger_entries)"
+            " + (select sum(amount_fen) from ledger_village_monthly)"
+            " - (select sum(amount_fen) from ledger_entries)")
+        facts["alert_regions"] = [r for (r,) in db.session.execute(text(
+            "select region_prefix from risk_alerts where expires_at > now()"))]
         db.session.remove()
 
         password = app.config["DEMO_PASSWORD"]
@@ -100,6 +109,14 @@ def tongliao(app):
             resp = client.post("/api/v1/auth/login",
                                json={"username": username, "password": password})
             facts["logins"][username] = (resp.status_code, (resp.get_json() or {}).get("user"))
+
+        token = client.post("/api/v1/auth/login", json={
+            "username": "demo-regulator", "password": password}).get_json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        facts["stats_points_period"] = client.get(
+            "/api/v1/stats?from=2024-01-01&to=2025-08-31", headers=headers).get_json()
+        facts["stats_2024"] = client.get(
+            "/api/v1/stats?from=2024-01-01&to=2024-12-31", headers=headers).get_json()
 
         facts["if_empty"] = runner.invoke(args=["demo", "load", "--if-empty"])
         facts["again"] = runner.invoke(args=["demo", "load"])
@@ -183,3 +200,22 @@ def test_if_empty_skips_and_a_second_load_refuses(tongliao):
 def test_reset_reloads_the_same_data(tongliao):
     assert tongliao["reset_exit"] == 0
     assert tongliao["fingerprint_after_reset"] == tongliao["fingerprint"]
+
+
+def test_the_demo_ledger_reproduces_the_seed_table(tongliao):
+    """What the Tongliao regulator's statistics (and so her exports) show: the seed's
+    figures exactly, from the rollups."""
+    channels = {c["channel"]: (c["count"], c["amount_fen"])
+                for c in tongliao["stats_points_period"]["by_channel"]}
+    assert channels["point"] == (1_105_300, 626_000_000_00)
+    in_2024 = {c["channel"]: (c["count"], c["amount_fen"]) for c in tongliao["stats_2024"]["by_channel"]}
+    assert in_2024["mobile"] == (27_200, 79_100_000_00)
+    assert in_2024["grid"][0] == 87_000
+    assert tongliao["rollup_minus_ledger"] == 0
+
+
+def test_the_demo_keeper_has_a_short_recent_history_and_an_alert(tongliao):
+    count, recent = tongliao["keeper_records"]
+    assert count == 30 and recent
+    assert "1505" in tongliao["alert_regions"]
+    assert "(password: " + "DEMO_PASSWORD)" not in tongliao["load_output"]

@@ -7,7 +7,9 @@
   transactions worth 79.1 million yuan, on 680 visits to Kailu's villages;
 - grid workers' in-village business (grid channel), 2024: 87,000 transactions on 8,700
   visits to their assigned villages;
-- the demo keeper's point: a short, recent history, so her phone is not flooded.
+- the demo keeper's point: a short, recent history, so her phone is not flooded;
+- a risk alert of the Tongliao branch of the People's Bank, in force for 90 days, which
+  every phone in Tongliao pulls.
 
 Rows are made by the database itself (INSERT ... SELECT over generate_series, the bulk
 path with no client round trip per row), deterministic (ids from md5), with amounts in
@@ -167,6 +169,14 @@ STATEMENTS = [
     FROM generate_series(1, 30) g
     JOIN users u ON u.username = 'demo-keeper'
     JOIN service_points p ON p.id = u.point_id
+    """,
+    """
+    INSERT INTO risk_alerts (title, body, region_prefix, published_by, published_at, expires_at)
+    SELECT '警惕冒充客服退款诈骗',
+           '有人自称电商客服，以“退款”“理赔”为由要求村民转账或提供验证码。请提醒村民：'
+           || '先挂断电话，拨打银行官方客服核实，不向陌生账户转账。',
+           '1505', o.id, now(), now() + INTERVAL '90 days'
+    FROM organisations o WHERE o.kind = 'regulator' AND o.region_code = '150500000000'
     """,
     # The rollups, as the push keeps them (app/sync/services.py), built in bulk.
     """

@@ -65,4 +65,4 @@ def load_scale(scale_name: str, echo=print):
     if scale_name == "tongliao":
         business.load_business(report)
     echo(f"done in {time.perf_counter() - started:.1f} s. 演示账号 Demo accounts: "
-         + ", ".join(DEMO_USERNAMES) + " (password: DEMO_PASSWORD)")
+         + ", ".join(DEMO_USERNAMES) + f" (password: {password})")

@@ -70,7 +70,7 @@ def record_id(raw) -> str | None:
     script) never comes back in a response."""
     if isinstance(raw, dict):
         try:
-            return _uuid(raw.get("id"), "id")
+            return uuid_of(raw.get("id"), "id")
         except Rejected:
             return None
     return None
