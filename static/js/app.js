@@ -6,6 +6,7 @@
 // and `online` do not.
 import * as api from './api.js';
 import { applyTo, currentLang, setLang, t } from './i18n.js';
+import { isFieldUser, startField } from './field.js';
 import { buildVoid, shanghaiDay } from './ledger.js';
 import { freshPosition, initRegister, locate, prefill } from './register.js';
 import {
@@ -36,8 +37,14 @@ async function boot() {
     showView('signin');
     return;
   }
+  if (isFieldUser(app.session.user)) { openField(); return; }
   openApp();
   store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {});
+}
+
+/** Grid workers and mobile team members get their own home (static/js/field.js). */
+function openField() {
+  startField(app.session, app.deviceId, { onSignOut });
 }
 
 /** Signed in (or signed in before, and the token may have expired): the register works. */
@@ -55,7 +62,7 @@ function currentView() {
 
 function wire() {
   window.addEventListener('hashchange', () => {
-    if (!app.session) return;
+    if (!app.session || isFieldUser(app.session.user)) return;
     showView(currentView());
     refresh();
   });
@@ -92,7 +99,8 @@ async function onSignIn(e) {
   try {
     const token = await api.login(form.username.value.trim(), form.password.value, app.deviceId);
     const user = await api.me(token.token);
-    if (user.role !== 'keeper' || !user.point_id) {
+    const field = isFieldUser(user);
+    if (!field && (user.role !== 'keeper' || !user.point_id)) {
       error.textContent = t('signin_not_keeper');
       return;
     }
@@ -102,6 +110,7 @@ async function onSignIn(e) {
     await store.setSetting('session', app.session);
     form.password.value = '';
     document.getElementById('signin-reauth').hidden = true;
+    if (field) { openField(); return; }
     location.hash = 'register';
     openApp();
   } catch (err) {
@@ -185,7 +194,7 @@ function afterSave() {
 /** Run a sync unless the last one failed recently (then wait for the retry timer);
  *  `force` (button, `online`, start-up) ignores the wait. */
 async function triggerSync({ force = false } = {}) {
-  if (!app.session) return;
+  if (!app.session || isFieldUser(app.session.user)) return; // field.js syncs her records
   if (app.syncing) { app.again = true; return; }
   const last = await store.getSetting('sync_status');
   if (!force && last && last.status === 'failed' && Date.now() < last.at + backoffMs(last.failures)) {
@@ -216,7 +225,7 @@ function scheduleRetry(status) {
 
 /** Gather the snapshot the views draw. */
 async function refresh() {
-  if (!app.session) return;
+  if (!app.session || isFieldUser(app.session.user)) return;
   const now = Date.now();
   const userId = app.session.user.id;
   const today = shanghaiDay(now);
