@@ -39,6 +39,7 @@ def register_blueprints(app):
     from app.auth.routes import blp as auth
     from app.extensions import api
     from app.field.routes import blp as field
+    from app.field.routes import visits_blp as visits
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
     from app.health import bp as health
     from app.imports.routes import blp as imports
@@ -68,6 +69,7 @@ def register_blueprints(app):
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
         field,               # /api/v1/field      field workers' pull (visits push via sync)
+        visits,              # /api/v1/visits     visits with their business, scoped
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.

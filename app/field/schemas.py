@@ -2,9 +2,10 @@
 
 Pushed records are checked one by one by app/field/sync.py (a malformed one is
 rejected alone); these schemas document them in the OpenAPI reference."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Timestamp
+from app.core.fields import Id, Timestamp
+from app.core.paging import PageArgsSchema, page_schema
 from app.models.field import VILLAGE_SOURCES
 from app.models.ledger import FIELD_CHANNELS
 from app.sync.schemas import AlertSchema
@@ -83,3 +84,39 @@ class FieldPullSchema(Schema):
     points = fields.List(fields.Nested(PullFieldPointSchema))
     alerts = fields.List(fields.Nested(AlertSchema))
     records = fields.List(fields.Nested(PulledFieldRecordSchema))
+
+
+class VisitQueryArgsSchema(PageArgsSchema):
+    region = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"),
+                           metadata={"description": "division code prefix, e.g. 150502"})
+    channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS))
+    user_id = Id(data_key="user")
+    # Business days (Asia/Shanghai) of the start, inclusive.
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
+
+
+class VisitItemSchema(Schema):
+    id = fields.String()
+    user_id = fields.Integer()
+    user_name = fields.String()
+    channel = fields.String()
+    village_code = fields.String()
+    village_name = fields.String()
+    started_at = Timestamp()
+    ended_at = Timestamp()
+    village_source = fields.String()
+    households = fields.Integer()
+    flags = fields.List(fields.String())
+    business_count = fields.Integer(metadata={"description": "live records (voids excluded)"})
+    business_fen = fields.Integer(metadata={"description": "their amount, integer fen"})
+    talks = fields.Integer()
+    talk_attendance = fields.Integer()
+
+
+VisitPageSchema = page_schema("VisitPage", VisitItemSchema)
