@@ -39,6 +39,7 @@ def register_blueprints(app):
     from app.auth.routes import blp as auth
     from app.extensions import api
     from app.field.routes import blp as field
+    from app.field.routes import acks_blp as alert_acks
     from app.field.routes import visits_blp as visits
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
     from app.health import bp as health
@@ -70,6 +71,7 @@ def register_blueprints(app):
         limits,              # /api/v1/limits     limit rules
         field,               # /api/v1/field      field workers' pull (visits push via sync)
         visits,              # /api/v1/visits     visits with their business, scoped
+        alert_acks,          # /api/v1/alerts/<id>/ack, /acks   acknowledgements
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.

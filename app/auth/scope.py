@@ -47,6 +47,9 @@ PERMISSIONS = {
     # and anti-fraud talks done on them; bank and regulator staff read the visits.
     "field.sync": {"grid_worker", "field_agent"},
     "visits.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    # Everyone who works in the villages acknowledges the risk alerts of her area; the
+    # publishers (alerts.publish) follow who has not yet.
+    "alerts.ack": {"keeper", "grid_worker", "field_agent"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).

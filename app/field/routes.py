@@ -1,9 +1,17 @@
 """Field endpoints: thin views over app/field (pushes go through /api/v1/sync/push)."""
+from flask import g
 from flask_smorest import Blueprint
 
 from app.auth import tokens
-from app.field import services, sync
-from app.field.schemas import FieldPullSchema, PullArgsSchema, VisitPageSchema, VisitQueryArgsSchema
+from app.field import acks, services, sync
+from app.field.schemas import (
+    AckSummarySchema,
+    AlertAckSchema,
+    FieldPullSchema,
+    PullArgsSchema,
+    VisitPageSchema,
+    VisitQueryArgsSchema,
+)
 
 blp = Blueprint("field", __name__, url_prefix="/api/v1/field",
                 description="入村走访 Field work: grid workers and mobile teams")
@@ -31,3 +39,25 @@ def list_visits(args):
     """Visits in scope with their business totals, newest first: a field worker her
     own, a supervisor her bank's, a regulator her region's."""
     return services.list_visits(tokens.current_user(), args)
+
+
+acks_blp = Blueprint("alert_acks", __name__, url_prefix="/api/v1/alerts",
+                     description="风险提示确认 Risk-alert acknowledgements")
+
+
+@acks_blp.route("/<int:alert_id>/ack", methods=["POST"])
+@tokens.login_required("alerts.ack")
+@acks_blp.response(200, AlertAckSchema)
+def acknowledge(alert_id):
+    """I have read this alert (idempotent: a second call answers the first)."""
+    user = tokens.current_user()
+    return acks.acknowledge(user, alert_id, g.token.device_id)
+
+
+@acks_blp.route("/<int:alert_id>/acks", methods=["GET"])
+@tokens.login_required("alerts.publish")
+@acks_blp.response(200, AckSummarySchema)
+def ack_summary(alert_id):
+    """Who in the alert's region has acknowledged it: count, rate by child region, and
+    who has not yet."""
+    return acks.summary(tokens.current_user(), alert_id)

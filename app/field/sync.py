@@ -41,6 +41,7 @@ from sqlalchemy import func, select, text
 from app.alerts.services import visible as alert_visible
 from app.auth.scope import assigned_villages, field_villages, point_scope, village_scope
 from app.extensions import db
+from app.field import acks
 from app.models import Region, RiskAlert, ServicePoint
 from app.models.field import VILLAGE_SOURCES
 from app.registry.common import SHANGHAI
@@ -51,7 +52,7 @@ FIELD_ROLES = ("grid_worker", "field_agent")
 # The channel of a role's business: a grid worker helps villagers (帮办代办), a field
 # agent works on a mobile team's terminal.
 ROLE_CHANNEL = {"grid_worker": "grid", "field_agent": "mobile"}
-RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry")
+RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry", "alert_ack")
 LOCK_NAMESPACE = 0x4657  # first key of pg_advisory_xact_lock(int, int): a field worker
 MAX_COUNT = 100_000  # households or attendance: far above any village
 
@@ -91,6 +92,10 @@ class Talk:
     note: str | None
     body_hash: str = ""
     flags: list = field(default_factory=list)
+
+
+def is_ack(raw) -> bool:
+    return isinstance(raw, dict) and raw.get("type") == acks.RECORD_TYPE
 
 
 def parse(raw, channel):
@@ -288,7 +293,10 @@ def push(user, device_id, records):
     channel = ROLE_CHANNEL[user.role]
     results = [None] * len(records)
     parsed, repeats, first_seen = {}, [], {}
+    ack_items = [(i, raw) for i, raw in enumerate(records) if is_ack(raw)]
     for i, raw in enumerate(records):
+        if is_ack(raw):
+            continue
         try:
             parsed[i] = parse(raw, channel)
         except rec.Rejected as why:
@@ -300,6 +308,9 @@ def push(user, device_id, records):
             continue
         first_seen[rid] = i
     fresh = [(i, parsed[i]) for i in first_seen.values()]
+    if ack_items:
+        acks.apply(user, device_id, ack_items, results, result)
+    inserted = set()
     if fresh:
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :user_id)"),
@@ -308,7 +319,8 @@ def push(user, device_id, records):
         fresh = _check_references(user, fresh, results)
         fresh = _drop_known(fresh, results)
         inserted = _store(user, device_id, channel, fresh) if fresh else set()
-        db.session.commit()
+    db.session.commit()  # every answer below is given only after this
+    if fresh:
         for i, (_, r) in fresh:
             if r.id in inserted:
                 results[i] = result(r.id, "accepted", flags=r.flags)

@@ -1,6 +1,6 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 from app.models.audit import AuditEvent
-from app.models.field import FieldVisit, FraudTalk
+from app.models.field import AlertAck, FieldVisit, FraudTalk
 from app.models.ledger import (
     LedgerCardDaily,
     LedgerDaily,
@@ -15,6 +15,7 @@ from app.models.points import ServicePoint, Terminal
 from app.models.regions import Region
 
 __all__ = [
+    "AlertAck",
     "ApiToken",
     "AuditEvent",
     "Device",

@@ -115,3 +115,24 @@ class FraudTalk(db.Model):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class AlertAck(db.Model):
+    """A keeper's, grid worker's or field agent's acknowledgement that she has read a risk
+    alert: at most one per person and alert, whichever way it came (online, or an
+    `alert_ack` record pushed later with the id the phone generated)."""
+
+    __tablename__ = "alert_acks"
+    __table_args__ = (
+        Index("uq_alert_acks_alert_user", "alert_id", "user_id", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("risk_alerts.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    # When she acknowledged, by the device's clock for an offline acknowledgement.
+    acked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -36,6 +36,7 @@ from app.alerts.services import covers as alert_covers
 from app.alerts.services import in_force as alert_in_force
 from app.auth.scope import may
 from app.extensions import db
+from app.field import acks as field_acks
 from app.field import sync as field_sync
 from app.models import Device, RiskAlert, ServicePoint
 from app.registry.common import SHANGHAI
@@ -47,6 +48,7 @@ LOCK_NAMESPACE = 0x4C47  # first key of pg_advisory_xact_lock(int, int): the led
 
 NOT_YOUR_POINT = "data.point_id: 非本人服务点 not your point"
 CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
+NOT_YOUR_ALERT = "type: 此角色不确认风险提示 this role does not acknowledge alerts"
 POINT_CHANNEL_ONLY = "data.channel: 服务点只登记本点业务 a keeper logs channel 'point' only"
 
 _EXISTING = text(
@@ -184,7 +186,18 @@ def push(user, device_id, records):
     point = db.session.get(ServicePoint, user.point_id) if user.role == "keeper" else None
     results = [None] * len(records)
     fresh, entries, repeats, first_seen = [], {}, [], {}
+    # Risk-alert acknowledgements ride in the same batch (app/field/acks.py); answered
+    # after the commit below, like every record.
+    ack_items = [(i, raw) for i, raw in enumerate(records) if field_sync.is_ack(raw)]
+    if ack_items and not may(user, "alerts.ack"):  # only the roles that acknowledge
+        for i, raw in ack_items:
+            results[i] = result(rec.record_id(raw), "rejected", NOT_YOUR_ALERT)
+    elif ack_items:
+        field_acks.apply(user, device_id, ack_items, results, result)
+        db.session.commit()
     for i, raw in enumerate(records):
+        if results[i] is not None:
+            continue
         try:
             entry = rec.parse(raw)
         except rec.Rejected as why:

@@ -1,5 +1,6 @@
 """Field work: ledger channels (point, grid, mobile) with village code and visit id, the
-mobile-service kinds, the per-village rollup by channel, visits and anti-fraud talks.
+mobile-service kinds, the per-village rollup by channel, visits, anti-fraud talks and
+risk-alert acknowledgements.
 
 Revision ID: 0005
 Revises: 0003
@@ -147,8 +148,24 @@ def upgrade():
     op.create_index('ix_fraud_talks_user_seq', 'fraud_talks', ['user_id', 'seq'])
     op.create_index('ix_fraud_talks_visit', 'fraud_talks', ['visit_id'])
 
+    op.create_table('alert_acks',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('alert_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('device_id', sa.Integer(), nullable=True),
+        sa.Column('acked_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(['alert_id'], ['risk_alerts.id'], name=op.f('fk_alert_acks_alert_id_risk_alerts')),
+        sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_alert_acks_device_id_devices')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_alert_acks_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_acks')),
+    )
+    op.create_index('uq_alert_acks_alert_user', 'alert_acks', ['alert_id', 'user_id'], unique=True)
+    op.create_index(op.f('ix_alert_acks_user_id'), 'alert_acks', ['user_id'])
+
 
 def downgrade():
+    op.drop_table('alert_acks')
     op.drop_table('fraud_talks')
     op.drop_table('field_visits')
     op.drop_table('ledger_village_daily')
