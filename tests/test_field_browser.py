@@ -1,8 +1,8 @@
 """The field worker's home in Debian's Chromium at 390x844 against a real gunicorn
 (issue 8): a grid worker signs in once, the server stops (no signal in the village), she
-starts a visit (the phone's position lies inside 前进村, so the app must pick it from the
-pulled boundary), records business and an anti-fraud talk, reloads offline, ends the
-visit; when the server is back everything arrives exactly once."""
+acknowledges a risk alert, starts a visit (the phone's position lies inside 前进村, so
+the app must pick it from the pulled boundary), records business and an anti-fraud talk,
+reloads offline, ends the visit; when the server is back everything arrives exactly once."""
 import pytest
 from sqlalchemy import text
 
@@ -21,7 +21,8 @@ def server_counts(app):
             "select (select count(*) from field_visits) as visits,"
             " (select count(*) from fraud_talks) as talks,"
             " (select count(*) from ledger_entries where channel = 'grid') as business,"
-            " (select count(*) from ledger_entries) as all_records")).one()
+            " (select count(*) from ledger_entries) as all_records,"
+            " (select count(*) from alert_acks) as acks")).one()
         db.session.remove()
     return dict(row._mapping)
 
@@ -66,6 +67,8 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
 
     gunicorn_server.stop()  # no signal in the village from here on
 
+    page.click("button[data-act=ack]")  # she has read the alert
+    page.wait_for_selector("#view-field .alerts .badge.acked")
     page.click("button[data-act=start]")
     page.wait_for_selector("#visit-card:has-text('走访中：前进村')")
     assert "按定位" in page.inner_text("#visit-card")  # found by the fix, not picked
@@ -90,8 +93,8 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     assert page.inner_text("#household-count") == "2"
     page.click("button[data-act=end]")
     page.wait_for_selector("button[data-act=start]")
-    page.wait_for_selector("#field-pending-count:has-text('4 条待同步')")
-    assert queued(page) == 4
+    page.wait_for_selector("#field-pending-count:has-text('5 条待同步')")
+    assert queued(page) == 5
     assert server_counts(app)["all_records"] == 0
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "field-pending")
@@ -100,7 +103,7 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     page.click("button[data-act=sync]")
     page.wait_for_selector("#field-pending-count:has-text('全部已同步')", timeout=30_000)
     assert queued(page) == 0
-    expected = {"visits": 1, "talks": 1, "business": 2, "all_records": 2}
+    expected = {"visits": 1, "talks": 1, "business": 2, "all_records": 2, "acks": 1}
     assert server_counts(app) == expected
     # The phone sends everything once more (as after a lost answer): still once.
     page.evaluate(f"""async () => {{

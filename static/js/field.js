@@ -32,7 +32,7 @@ const WORDS = {
     talk: '反诈宣传', topic: '宣传主题', attendance: '参加人数', save_talk: '保存宣传',
     saved: '已保存', pending: '待同步', pending_count: '{n} 条待同步', all_synced: '全部已同步',
     refused: '被退回', sync_now: '立即同步', syncing: '正在同步…', sign_out: '退出登录',
-    alerts: '风险提示', no_villages: '尚未下载村界，请联网同步一次',
+    alerts: '风险提示', ack: '已阅读，确认', acked: '已确认', type_alert_ack: '确认风险提示', no_villages: '尚未下载村界，请联网同步一次',
     err_amount: '金额格式不对，例如 500 或 88.50', err_card: '卡号只填前 6 位和后 4 位数字',
     err_topic: '请填写宣传主题', err_attendance: '请填写参加人数',
     type_visit: '走访', type_fraud_talk: '反诈宣传', type_ledger_entry: '业务',
@@ -52,7 +52,7 @@ const WORDS = {
     talk: 'Anti-fraud talk', topic: 'Topic', attendance: 'Attendance', save_talk: 'Save talk',
     saved: 'Saved', pending: 'Waiting', pending_count: '{n} waiting to sync', all_synced: 'All synced',
     refused: 'Refused', sync_now: 'Sync now', syncing: 'Syncing…', sign_out: 'Sign out',
-    alerts: 'Risk alerts', no_villages: 'No village boundaries yet: sync once online',
+    alerts: 'Risk alerts', ack: 'Read: acknowledge', acked: 'Acknowledged', type_alert_ack: 'Alert acknowledged', no_villages: 'No village boundaries yet: sync once online',
     err_amount: 'Amount like 500 or 88.50', err_card: 'Card: first 6 and last 4 digits only',
     err_topic: 'Topic required', err_attendance: 'Attendance required',
     type_visit: 'Visit', type_fraud_talk: 'Talk', type_ledger_entry: 'Business',
@@ -127,7 +127,9 @@ function addStyle() {
     .field select { width: 100%; min-height: 56px; font: inherit; font-size: 1.1rem;
       border-radius: 10px; padding: 0 10px; }
     .field .kinds span { min-height: var(--touch); }
-    .field .records li { min-height: var(--touch); }`;
+    .field .records li { min-height: var(--touch); }
+    .field .alerts button { width: 100%; margin: 4px 0 8px; }
+    .field .badge.acked { color: var(--ok); font-weight: 600; }`;
   document.head.append(style);
 }
 
@@ -177,6 +179,17 @@ async function openVisit(village, source, fix) {
   await render();
 }
 
+/** "I have read this alert": an alert_ack record, queued like the rest (the server keeps
+ *  one per person and alert, so a second tap or a resend changes nothing). */
+async function acknowledge(alertId) {
+  const acked = (await fstore.get('acked')) || [];
+  if (acked.includes(alertId)) return;
+  const record = base('alert_ack', { alert_id: alertId, acked_at: isoWithOffset() });
+  await fstore.queue(record, { key: 'acked', value: [...acked, alertId] });
+  await render({ full: false });
+  sync();
+}
+
 async function endVisit() {
   const visit = await fstore.get('open_visit');
   if (!visit) return;
@@ -198,6 +211,7 @@ async function onClick(e) {
   if (act === 'start') return startVisit();
   if (act === 'end') return endVisit();
   if (act === 'sync') return sync();
+  if (act === 'ack') return acknowledge(Number(button.dataset.alertId));
   if (act === 'sign-out') {
     await state.onSignOut();
     // Back to a clean page (the keeper's title and tabs); the service worker serves it offline.
@@ -259,6 +273,7 @@ async function onSubmit(e) {
 
 function describe(r) {
   if (r.type === 'visit') return `${w('type_visit')} ${esc(r.data.village_code)}`;
+  if (r.type === 'alert_ack') return w('type_alert_ack');
   if (r.type === 'fraud_talk') return `${w('type_fraud_talk')} · ${esc(r.data.topic)} · ${r.data.attendance}`;
   return `${w(`kind_${r.data.kind}`)} · ${formatFen(r.data.amount_fen)}`;
 }
@@ -274,7 +289,10 @@ async function render({ full = true } = {}) {
   const villages = (pull && pull.villages) || [];
   document.querySelector('.bar h1').textContent = w(`title_${channel()}`);
   document.getElementById('point-name').textContent = state.session.user.display_name || '';
-  const alerts = ((pull && pull.alerts) || []).map((a) => `<li><b>${esc(a.title)}</b><p>${esc(a.body)}</p></li>`).join('');
+  const acked = new Set(((await fstore.get('acked')) || []));
+  const alerts = ((pull && pull.alerts) || []).map((a) => `<li data-alert="${a.id}"><b>${esc(a.title)}</b><p>${esc(a.body)}</p>${
+    acked.has(a.id) ? `<span class="badge acked">${w('acked')}</span>`
+      : `<button type="button" class="ghost" data-act="ack" data-alert-id="${a.id}">${w('ack')}</button>`}</li>`).join('');
   const kinds = KINDS.map((k, i) => `<label><input type="radio" name="kind" value="${k}"${i ? '' : ' checked'}><span>${w(`kind_${k}`)}</span></label>`).join('');
   const mine = villages.filter((v) => v.assigned).length ? villages.filter((v) => v.assigned) : villages;
   let body;
