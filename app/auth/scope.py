@@ -22,6 +22,7 @@ from app.models import (
     RiskAlert,
     ServicePoint,
     User,
+    VillagerRequest,
 )
 
 # action -> the roles that may take it (on what their scope holds).
@@ -50,6 +51,13 @@ PERMISSIONS = {
     # Everyone who works in the villages acknowledges the risk alerts of her area; the
     # publishers (alerts.publish) follow who has not yet.
     "alerts.ack": {"keeper", "grid_worker", "field_agent"},
+    # Villagers' requests (诉求): taken by whoever meets the villager, assigned by the
+    # bank, resolved by the assignee (or the bank), closed with the villager's feedback.
+    "requests.read": {"keeper", "grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    "requests.create": {"keeper", "grid_worker", "field_agent", "supervisor", "admin"},
+    "requests.assign": {"supervisor", "admin"},
+    "requests.resolve": {"grid_worker", "field_agent", "supervisor", "admin"},
+    "requests.close": {"keeper", "grid_worker", "field_agent", "supervisor", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).
@@ -273,6 +281,22 @@ def visit_scope(user: User) -> ColumnElement[bool]:
     if role == "regulator":
         return village_scope(user, FieldVisit.village_code)
     return false()
+
+
+def request_scope(user: User) -> ColumnElement[bool]:
+    """Villagers' requests: the ones she took or was assigned, plus those of her area (a
+    grid worker's villages, a keeper's point village, a supervisor's bank, a regulator's
+    region); admins all."""
+    role = user.role
+    if role == "admin":
+        return true()
+    own = or_(VillagerRequest.created_by == user.id, VillagerRequest.assignee_id == user.id)
+    if role in ("grid_worker", "keeper", "regulator"):
+        return or_(own, village_scope(user, VillagerRequest.village_code))
+    if role == "supervisor" and user.org is not None:
+        return or_(own, VillagerRequest.bank_path.startswith(user.org.path),
+                   village_scope(user, VillagerRequest.village_code))
+    return own
 
 
 def field_villages(user: User) -> ColumnElement[bool]:

@@ -3,12 +3,19 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.auth import tokens
-from app.field import acks, services, sync
+from app.field import acks, requests, services, sync
 from app.field.schemas import (
     AckSummarySchema,
     AlertAckSchema,
+    AssignSchema,
+    CloseSchema,
     FieldPullSchema,
     PullArgsSchema,
+    RequestCreateSchema,
+    RequestItemSchema,
+    RequestPageSchema,
+    RequestQueryArgsSchema,
+    ResolveSchema,
     VisitPageSchema,
     VisitQueryArgsSchema,
 )
@@ -61,3 +68,58 @@ def ack_summary(alert_id):
     """Who in the alert's region has acknowledged it: count, rate by child region, and
     who has not yet."""
     return acks.summary(tokens.current_user(), alert_id)
+
+
+requests_blp = Blueprint("requests", __name__, url_prefix="/api/v1/requests",
+                         description="村民诉求 Villagers' requests")
+
+
+@requests_blp.route("", methods=["GET"])
+@tokens.login_required("requests.read")
+@requests_blp.arguments(RequestQueryArgsSchema, location="query")
+@requests_blp.response(200, RequestPageSchema)
+def list_requests(args):
+    """Requests in scope, overdue ones first."""
+    return requests.list_requests(tokens.current_user(), args)
+
+
+@requests_blp.route("", methods=["POST"])
+@tokens.login_required("requests.create")
+@requests_blp.arguments(RequestCreateSchema)
+@requests_blp.response(201, RequestItemSchema)
+def create_request(body):
+    """Take a request online (offline: a `request` record in the sync push)."""
+    return requests.create(tokens.current_user(), body)
+
+
+@requests_blp.route("/<uuid:request_id>", methods=["GET"])
+@tokens.login_required("requests.read")
+@requests_blp.response(200, RequestItemSchema)
+def get_request(request_id):
+    return requests.get(tokens.current_user(), request_id)
+
+
+@requests_blp.route("/<uuid:request_id>/assign", methods=["POST"])
+@tokens.login_required("requests.assign")
+@requests_blp.arguments(AssignSchema)
+@requests_blp.response(200, RequestItemSchema)
+def assign_request(body, request_id):
+    return requests.assign(tokens.current_user(), request_id, body["assignee_id"])
+
+
+@requests_blp.route("/<uuid:request_id>/resolve", methods=["POST"])
+@tokens.login_required("requests.resolve")
+@requests_blp.arguments(ResolveSchema)
+@requests_blp.response(200, RequestItemSchema)
+def resolve_request(body, request_id):
+    """Resolved, with what was done."""
+    return requests.resolve(tokens.current_user(), request_id, body["resolution"])
+
+
+@requests_blp.route("/<uuid:request_id>/close", methods=["POST"])
+@tokens.login_required("requests.close")
+@requests_blp.arguments(CloseSchema)
+@requests_blp.response(200, RequestItemSchema)
+def close_request(body, request_id):
+    """Closed with the villager's feedback (回访)."""
+    return requests.close(tokens.current_user(), request_id, body["feedback"], body["satisfied"])

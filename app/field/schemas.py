@@ -4,9 +4,9 @@ Pushed records are checked one by one by app/field/sync.py (a malformed one is
 rejected alone); these schemas document them in the OpenAPI reference."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Id, Timestamp
+from app.core.fields import Id, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
-from app.models.field import VILLAGE_SOURCES
+from app.models.field import REQUEST_CATEGORIES, REQUEST_STATUSES, VILLAGE_SOURCES
 from app.models.ledger import FIELD_CHANNELS
 from app.sync.schemas import AlertSchema
 
@@ -153,3 +153,53 @@ class AckSummarySchema(Schema):
     by_region = fields.List(fields.Nested(AckRegionSchema))
     not_acknowledged = fields.List(fields.Nested(AckMissingSchema),
                                    metadata={"description": "at most 200"})
+
+
+class RequestCreateSchema(Schema):
+    village_code = VillageCode(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(REQUEST_CATEGORIES))
+    text = Text(2000, min_length=1, required=True)
+    deadline = fields.Date(required=True, metadata={"description": "business day, inclusive"})
+    visit_id = fields.UUID(allow_none=True)
+
+
+class RequestQueryArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
+    overdue = fields.Boolean(metadata={"description": "true: past the deadline, not resolved"})
+    region = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"))
+
+
+class AssignSchema(Schema):
+    assignee_id = Id(required=True)
+
+
+class ResolveSchema(Schema):
+    resolution = Text(2000, min_length=1, required=True)
+
+
+class CloseSchema(Schema):
+    feedback = Text(2000, min_length=1, required=True)
+    satisfied = fields.Boolean(required=True)
+
+
+class RequestItemSchema(Schema):
+    id = fields.String()
+    village_code = fields.String()
+    village_name = fields.String()
+    visit_id = fields.String(allow_none=True)
+    category = fields.String()
+    text = fields.String()
+    deadline = fields.Date()
+    status = fields.String()
+    overdue = fields.Boolean()
+    created_by = fields.Integer()
+    taken_at = Timestamp()
+    assignee_id = fields.Integer(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    resolved_at = Timestamp(allow_none=True)
+    feedback = fields.String(allow_none=True)
+    satisfied = fields.Boolean(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
+
+
+RequestPageSchema = page_schema("RequestPage", RequestItemSchema)

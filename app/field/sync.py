@@ -41,7 +41,7 @@ from sqlalchemy import func, select, text
 from app.alerts.services import visible as alert_visible
 from app.auth.scope import assigned_villages, field_villages, point_scope, village_scope
 from app.extensions import db
-from app.field import acks
+from app.field import acks, requests
 from app.models import Region, RiskAlert, ServicePoint
 from app.models.field import VILLAGE_SOURCES
 from app.registry.common import SHANGHAI
@@ -52,7 +52,7 @@ FIELD_ROLES = ("grid_worker", "field_agent")
 # The channel of a role's business: a grid worker helps villagers (帮办代办), a field
 # agent works on a mobile team's terminal.
 ROLE_CHANNEL = {"grid_worker": "grid", "field_agent": "mobile"}
-RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry", "alert_ack")
+RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry", "alert_ack", "request")
 LOCK_NAMESPACE = 0x4657  # first key of pg_advisory_xact_lock(int, int): a field worker
 MAX_COUNT = 100_000  # households or attendance: far above any village
 
@@ -94,8 +94,12 @@ class Talk:
     flags: list = field(default_factory=list)
 
 
+def _type(raw):
+    return raw.get("type") if isinstance(raw, dict) else None
+
+
 def is_ack(raw) -> bool:
-    return isinstance(raw, dict) and raw.get("type") == acks.RECORD_TYPE
+    return _type(raw) == acks.RECORD_TYPE
 
 
 def parse(raw, channel):
@@ -294,8 +298,9 @@ def push(user, device_id, records):
     results = [None] * len(records)
     parsed, repeats, first_seen = {}, [], {}
     ack_items = [(i, raw) for i, raw in enumerate(records) if is_ack(raw)]
+    request_items = [(i, raw) for i, raw in enumerate(records) if _type(raw) == requests.RECORD_TYPE]
     for i, raw in enumerate(records):
-        if is_ack(raw):
+        if _type(raw) in (acks.RECORD_TYPE, requests.RECORD_TYPE):
             continue
         try:
             parsed[i] = parse(raw, channel)
@@ -310,6 +315,8 @@ def push(user, device_id, records):
     fresh = [(i, parsed[i]) for i in first_seen.values()]
     if ack_items:
         acks.apply(user, device_id, ack_items, results, result)
+    if request_items:
+        requests.apply(user, request_items, results, result)
     inserted = set()
     if fresh:
         db.session.execute(

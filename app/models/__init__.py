@@ -1,6 +1,6 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 from app.models.audit import AuditEvent
-from app.models.field import AlertAck, FieldVisit, FraudTalk
+from app.models.field import AlertAck, FieldVisit, FraudTalk, VillagerRequest
 from app.models.ledger import (
     LedgerCardDaily,
     LedgerDaily,
@@ -33,4 +33,5 @@ __all__ = [
     "ServicePoint",
     "Terminal",
     "User",
+    "VillagerRequest",
 ]

@@ -10,7 +10,7 @@ times. Like the ledger, every row carries its county code.
 ledger records share one order and one pull cursor; her writes hold her advisory lock
 until commit, so for her rows seq order is commit order and the cursor never skips.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -136,3 +136,57 @@ class AlertAck(db.Model):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+# What villagers ask for (诉求), as the seed's grid workers and points hear it.
+REQUEST_CATEGORIES = (
+    "cash_service", "card_service", "fraud_report", "complaint", "credit", "social_security",
+    "other",
+)
+# open -> assigned -> resolved (what was done) -> closed (the villager's feedback).
+REQUEST_STATUSES = ("open", "assigned", "resolved", "closed")
+
+
+class VillagerRequest(db.Model):
+    """A villager's request taken on a visit or at a point, followed to its close: assigned
+    to someone, resolved with what was done, closed with the villager's feedback. Keyed
+    by the id the phone generated, so one taken offline is stored once."""
+
+    __tablename__ = "villager_requests"
+    __table_args__ = (
+        one_of("category", REQUEST_CATEGORIES, name="category"),
+        one_of("status", REQUEST_STATUSES, name="status"),
+        CheckConstraint("status in ('open', 'assigned') or resolution is not null",
+                        name="resolved_says_what"),
+        CheckConstraint("status <> 'closed' or closed_at is not null", name="closed_has_time"),
+        CheckConstraint("status = 'open' or assignee_id is not null", name="assigned_has_assignee"),
+        # The open list per village and the overdue list, newest deadline last.
+        Index("ix_villager_requests_village_status", "village_code", "status"),
+        Index("ix_villager_requests_due", "deadline",
+              postgresql_where=text("status in ('open', 'assigned')")),
+    )
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    village_code: Mapped[str] = mapped_column(
+        RegionCode(), ForeignKey("regions.code"), nullable=False
+    )
+    county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
+    visit_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    deadline: Mapped[date] = mapped_column(nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="open")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    # The taker's bank subtree, for the supervisor's scope (as on visits).
+    bank_path: Mapped[str | None] = mapped_column(String(200, collation="C"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    satisfied: Mapped[bool | None]
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    body_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)

@@ -1,6 +1,6 @@
 """Field work: ledger channels (point, grid, mobile) with village code and visit id, the
 mobile-service kinds, the per-village rollup by channel, visits, anti-fraud talks and
-risk-alert acknowledgements.
+risk-alert acknowledgements, villagers' requests.
 
 Revision ID: 0005
 Revises: 0003
@@ -23,6 +23,9 @@ OLD_KINDS = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bi
 NEW_KINDS = OLD_KINDS + ("card_repayment", "mobile_banking", "social_security")
 CHANNELS = ("point", "grid", "mobile")
 FIELD_CHANNELS = ("grid", "mobile")
+REQUEST_CATEGORIES = ("cash_service", "card_service", "fraud_report", "complaint", "credit",
+                      "social_security", "other")
+REQUEST_STATUSES = ("open", "assigned", "resolved", "closed")
 
 
 def _in(column, values):
@@ -163,8 +166,45 @@ def upgrade():
     op.create_index('uq_alert_acks_alert_user', 'alert_acks', ['alert_id', 'user_id'], unique=True)
     op.create_index(op.f('ix_alert_acks_user_id'), 'alert_acks', ['user_id'])
 
+    op.create_table('villager_requests',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('visit_id', UUID(as_uuid=False), nullable=True),
+        sa.Column('category', sa.String(length=20), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('deadline', sa.Date(), nullable=False),
+        sa.Column('status', sa.String(length=10), server_default='open', nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=False),
+        sa.Column('bank_path', sa.String(length=200, collation='C'), nullable=True),
+        sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.Column('assignee_id', sa.Integer(), nullable=True),
+        sa.Column('resolution', sa.Text(), nullable=True),
+        sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('feedback', sa.Text(), nullable=True),
+        sa.Column('satisfied', sa.Boolean(), nullable=True),
+        sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('body_hash', CHAR(length=64), nullable=False),
+        sa.CheckConstraint(_in('category', REQUEST_CATEGORIES), name=op.f('ck_villager_requests_category')),
+        sa.CheckConstraint(_in('status', REQUEST_STATUSES), name=op.f('ck_villager_requests_status')),
+        sa.CheckConstraint("status in ('open', 'assigned') or resolution is not null", name=op.f('ck_villager_requests_resolved_says_what')),
+        sa.CheckConstraint("status <> 'closed' or closed_at is not null", name=op.f('ck_villager_requests_closed_has_time')),
+        sa.CheckConstraint("status = 'open' or assignee_id is not null", name=op.f('ck_villager_requests_assigned_has_assignee')),
+        sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_villager_requests_assignee_id_users')),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_villager_requests_created_by_users')),
+        sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_villager_requests_village_code_regions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_villager_requests')),
+    )
+    op.create_index('ix_villager_requests_village_status', 'villager_requests', ['village_code', 'status'])
+    op.create_index('ix_villager_requests_due', 'villager_requests', ['deadline'],
+                    postgresql_where=sa.text("status in ('open', 'assigned')"))
+    op.create_index(op.f('ix_villager_requests_created_by'), 'villager_requests', ['created_by'])
+    op.create_index(op.f('ix_villager_requests_assignee_id'), 'villager_requests', ['assignee_id'])
+
 
 def downgrade():
+    op.drop_table('villager_requests')
     op.drop_table('alert_acks')
     op.drop_table('fraud_talks')
     op.drop_table('field_visits')
