@@ -1,7 +1,7 @@
 """The field worker's home in Debian's Chromium at 390x844 against a real gunicorn
 (issue 8): a grid worker signs in once, the server stops (no signal in the village), she
 acknowledges a risk alert, starts a visit (the phone's position lies inside 前进村, so
-the app must pick it from the pulled boundary), records business and an anti-fraud talk,
+the app must pick it from the pulled boundary), records business, an anti-fraud talk and a villager's request,
 reloads offline, ends the visit; when the server is back everything arrives exactly once."""
 import pytest
 from sqlalchemy import text
@@ -22,7 +22,8 @@ def server_counts(app):
             " (select count(*) from fraud_talks) as talks,"
             " (select count(*) from ledger_entries where channel = 'grid') as business,"
             " (select count(*) from ledger_entries) as all_records,"
-            " (select count(*) from alert_acks) as acks")).one()
+            " (select count(*) from alert_acks) as acks,"
+            " (select count(*) from villager_requests where visit_id is not null) as requests")).one()
         db.session.remove()
     return dict(row._mapping)
 
@@ -81,6 +82,10 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     page.fill("#field-talk input[name=attendance]", "23")
     page.click("#field-talk button[type=submit]")
     page.wait_for_selector("#field-status.ok:has-text('已保存')")
+    page.select_option("#field-request select[name=category]", "card_service")
+    page.fill("#field-request input[name=text]", "王大爷的社保卡密码锁了，想在村里办解锁")
+    page.click("#field-request button[type=submit]")
+    page.wait_for_selector("#field-status.ok:has-text('已保存')")
     for selector in ("button[data-act=household]", "#field-business button[type=submit]",
                      "button[data-act=end]"):
         assert page.locator(selector).bounding_box()["height"] >= 48
@@ -93,8 +98,8 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     assert page.inner_text("#household-count") == "2"
     page.click("button[data-act=end]")
     page.wait_for_selector("button[data-act=start]")
-    page.wait_for_selector("#field-pending-count:has-text('5 条待同步')")
-    assert queued(page) == 5
+    page.wait_for_selector("#field-pending-count:has-text('6 条待同步')")
+    assert queued(page) == 6
     assert server_counts(app)["all_records"] == 0
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "field-pending")
@@ -103,7 +108,8 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     page.click("button[data-act=sync]")
     page.wait_for_selector("#field-pending-count:has-text('全部已同步')", timeout=30_000)
     assert queued(page) == 0
-    expected = {"visits": 1, "talks": 1, "business": 2, "all_records": 2, "acks": 1}
+    expected = {"visits": 1, "talks": 1, "business": 2, "all_records": 2, "acks": 1,
+                "requests": 1}
     assert server_counts(app) == expected
     # The phone sends everything once more (as after a lost answer): still once.
     page.evaluate(f"""async () => {{

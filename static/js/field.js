@@ -16,6 +16,9 @@ const CHANNEL_OF = { grid_worker: 'grid', field_agent: 'mobile' };
 const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', 'bill_payment',
   'card_repayment', 'mobile_banking', 'social_security'];
 const NO_AMOUNT = new Set(['balance_inquiry', 'mobile_banking', 'social_security']);
+const REQUEST_CATEGORIES = ['card_service', 'cash_service', 'fraud_report', 'complaint', 'credit',
+  'social_security', 'other'];
+const REQUEST_DAYS = 7; // default deadline: a week, as the bank's 限时办结 asks
 const TICK_MS = 60_000;
 const FIX_TIMEOUT_MS = 10_000;
 
@@ -35,6 +38,10 @@ const WORDS = {
     alerts: '风险提示', ack: '已阅读，确认', acked: '已确认', type_alert_ack: '确认风险提示', no_villages: '尚未下载村界，请联网同步一次',
     err_amount: '金额格式不对，例如 500 或 88.50', err_card: '卡号只填前 6 位和后 4 位数字',
     err_topic: '请填写宣传主题', err_attendance: '请填写参加人数',
+    request: '村民诉求', category: '类别', request_text: '诉求内容', deadline: '办结期限',
+    save_request: '保存诉求', err_request_text: '请填写诉求内容', type_request: '诉求',
+    cat_card_service: '银行卡业务', cat_cash_service: '取款服务', cat_fraud_report: '涉诈举报',
+    cat_complaint: '投诉', cat_credit: '贷款信用', cat_social_security: '社保医保', cat_other: '其他',
     type_visit: '走访', type_fraud_talk: '反诈宣传', type_ledger_entry: '业务',
     kind_withdrawal: '取款', kind_balance_inquiry: '余额查询', kind_transfer: '转账汇款',
     kind_cash_remittance: '现金汇款', kind_bill_payment: '代理缴费', kind_card_repayment: '信用卡还款',
@@ -55,6 +62,10 @@ const WORDS = {
     alerts: 'Risk alerts', ack: 'Read: acknowledge', acked: 'Acknowledged', type_alert_ack: 'Alert acknowledged', no_villages: 'No village boundaries yet: sync once online',
     err_amount: 'Amount like 500 or 88.50', err_card: 'Card: first 6 and last 4 digits only',
     err_topic: 'Topic required', err_attendance: 'Attendance required',
+    request: "Villager's request", category: 'Category', request_text: 'What is asked', deadline: 'Deadline',
+    save_request: 'Save request', err_request_text: 'Write what is asked', type_request: 'Request',
+    cat_card_service: 'Card service', cat_cash_service: 'Cash service', cat_fraud_report: 'Fraud report',
+    cat_complaint: 'Complaint', cat_credit: 'Credit', cat_social_security: 'Social security', cat_other: 'Other',
     type_visit: 'Visit', type_fraud_talk: 'Talk', type_ledger_entry: 'Business',
     kind_withdrawal: 'Withdrawal', kind_balance_inquiry: 'Balance inquiry', kind_transfer: 'Transfer',
     kind_cash_remittance: 'Cash remittance', kind_bill_payment: 'Bill payment',
@@ -257,6 +268,13 @@ async function onSubmit(e) {
       ...common, channel: channel(), kind, amount_fen: amount, card_masked: card,
       voucher_no: null, note: null, lon: fix ? fix.lon : null, lat: fix ? fix.lat : null, void_of: null,
     });
+  } else if (form.id === 'field-request') {
+    const said = form.text.value.trim();
+    if (!said) { error.textContent = w('err_request_text'); return; }
+    record = base('request', {
+      village_code: visit.village_code, visit_id: visit.id, category: form.category.value,
+      text: said, deadline: form.deadline.value, taken_at: common.occurred_at,
+    });
   } else {
     const topic = form.topic.value.trim();
     const attendance = Number.parseInt(form.attendance.value, 10);
@@ -274,6 +292,7 @@ async function onSubmit(e) {
 function describe(r) {
   if (r.type === 'visit') return `${w('type_visit')} ${esc(r.data.village_code)}`;
   if (r.type === 'alert_ack') return w('type_alert_ack');
+  if (r.type === 'request') return `${w('type_request')} · ${w(`cat_${r.data.category}`)}`;
   if (r.type === 'fraud_talk') return `${w('type_fraud_talk')} · ${esc(r.data.topic)} · ${r.data.attendance}`;
   return `${w(`kind_${r.data.kind}`)} · ${formatFen(r.data.amount_fen)}`;
 }
@@ -294,6 +313,10 @@ async function render({ full = true } = {}) {
     acked.has(a.id) ? `<span class="badge acked">${w('acked')}</span>`
       : `<button type="button" class="ghost" data-act="ack" data-alert-id="${a.id}">${w('ack')}</button>`}</li>`).join('');
   const kinds = KINDS.map((k, i) => `<label><input type="radio" name="kind" value="${k}"${i ? '' : ' checked'}><span>${w(`kind_${k}`)}</span></label>`).join('');
+  const categories = REQUEST_CATEGORIES.map((c) => `<option value="${c}">${w(`cat_${c}`)}</option>`).join('');
+  // The deadline as a Shanghai calendar day (en-CA formats as YYYY-MM-DD).
+  const deadline = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' })
+    .format(new Date(Date.now() + REQUEST_DAYS * 86_400_000));
   const mine = villages.filter((v) => v.assigned).length ? villages.filter((v) => v.assigned) : villages;
   let body;
   if (visit) {
@@ -320,6 +343,12 @@ async function render({ full = true } = {}) {
         <label class="field"><span>${w('attendance')}</span><input name="attendance" inputmode="numeric"></label>
         <small class="error" role="alert"></small>
         <button type="submit" class="primary big">${w('save_talk')}</button></form>
+      <form id="field-request" novalidate autocomplete="off"><h2>${w('request')}</h2>
+        <label class="field"><span>${w('category')}</span><select name="category">${categories}</select></label>
+        <label class="field"><span>${w('request_text')}</span><input name="text" maxlength="2000"></label>
+        <label class="field"><span>${w('deadline')}</span><input name="deadline" type="date" value="${deadline}" required></label>
+        <small class="error" role="alert"></small>
+        <button type="submit" class="primary big">${w('save_request')}</button></form>
       <button type="button" class="ghost big" data-act="end">${w('end')}</button>`;
   } else if (state.picking) {
     const options = mine.map((v) => `<option value="${esc(v.code)}">${esc(v.name)}</option>`).join('');
