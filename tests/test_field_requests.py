@@ -121,3 +121,12 @@ def test_online_create_says_which_field_is_wrong(client, world, login):
     assert client.post(REQUESTS, json={"village_code": V1, "category": "other", "text": "x",
                                        "deadline": date.today().isoformat()},
                        headers=login("regulator")).status_code == 403
+
+
+def test_pull_brings_the_open_requests_of_her_villages(client, world, login):
+    mine, theirs = request_record(V1), request_record(V3)
+    push(client, login("grid_a"), [mine])
+    push(client, login("grid_b"), [theirs])
+    body = client.get("/api/v1/field/pull", headers=login("grid_a")).get_json()
+    assert [(r["id"], r["status"], r["overdue"]) for r in body["requests"]] == [
+        (mine["id"], "open", False)]

@@ -75,6 +75,17 @@ class PulledFieldRecordSchema(Schema):
     flags = fields.List(fields.String())
 
 
+class PullRequestSchema(Schema):
+    id = fields.String()
+    village_code = fields.String()
+    category = fields.String()
+    text = fields.String()
+    deadline = fields.Date()
+    status = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
+    overdue = fields.Boolean()
+
+
 class FieldPullSchema(Schema):
     cursor = fields.Integer(metadata={"description": "server sequence; send it back next time"})
     has_more = fields.Boolean()
@@ -83,6 +94,8 @@ class FieldPullSchema(Schema):
     villages = fields.List(fields.Nested(PullVillageSchema))
     points = fields.List(fields.Nested(PullFieldPointSchema))
     alerts = fields.List(fields.Nested(AlertSchema))
+    requests = fields.List(fields.Nested(PullRequestSchema),
+                           metadata={"description": "open requests of her area, at most 200"})
     records = fields.List(fields.Nested(PulledFieldRecordSchema))
 
 

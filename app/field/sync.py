@@ -39,10 +39,17 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 
 from app.alerts.services import visible as alert_visible
-from app.auth.scope import assigned_villages, field_villages, point_scope, village_scope
+from app.auth.scope import (
+    assigned_villages,
+    field_villages,
+    point_scope,
+    request_scope,
+    village_scope,
+)
+from app.core.clock import today
 from app.extensions import db
 from app.field import acks, requests
-from app.models import Region, RiskAlert, ServicePoint
+from app.models import Region, RiskAlert, ServicePoint, VillagerRequest
 from app.models.field import VILLAGE_SOURCES
 from app.registry.common import SHANGHAI
 from app.sync import records as rec
@@ -575,6 +582,7 @@ _PULL = text(
 # Boundaries simplified to about 10 m: enough to tell villages apart on a phone, and a
 # few kilobytes per village instead of the surveyed polygon.
 SIMPLIFY_DEGREES = 0.0001
+OPEN_REQUESTS_LIMIT = 200
 
 
 def pull(user, cursor, limit):
@@ -611,6 +619,14 @@ def pull(user, cursor, limit):
         select(RiskAlert).where(alert_visible(user, now))
         .order_by(RiskAlert.published_at.desc()).limit(50)
     ).all()
+    # Open requests of her area (a snapshot, not under the cursor: their status changes).
+    open_requests = db.session.execute(
+        select(VillagerRequest.id, VillagerRequest.village_code, VillagerRequest.category,
+               VillagerRequest.text, VillagerRequest.deadline, VillagerRequest.status,
+               VillagerRequest.assignee_id)
+        .where(request_scope(user), VillagerRequest.status.in_(("open", "assigned")))
+        .order_by(VillagerRequest.deadline, VillagerRequest.id).limit(OPEN_REQUESTS_LIMIT)
+    ).mappings().all()
     return {
         "cursor": rows[-1]["seq"] if rows else cursor,
         "has_more": has_more,
@@ -625,5 +641,6 @@ def pull(user, cursor, limit):
         ],
         "points": [dict(p._mapping) for p in points],
         "alerts": alerts,
+        "requests": [dict(r, overdue=r["deadline"] < today()) for r in open_requests],
         "records": [dict(r, status="accepted") for r in rows],
     }
