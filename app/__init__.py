@@ -40,6 +40,7 @@ def register_blueprints(app):
     from app.extensions import api
     from app.field.routes import blp as field
     from app.field.routes import acks_blp as alert_acks
+    from app.field.routes import inspections_blp as inspections
     from app.field.routes import requests_blp as villager_requests
     from app.field.routes import visits_blp as visits
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
@@ -74,6 +75,7 @@ def register_blueprints(app):
         visits,              # /api/v1/visits     visits with their business, scoped
         alert_acks,          # /api/v1/alerts/<id>/ack, /acks   acknowledgements
         villager_requests,   # /api/v1/requests   villagers' requests, closed loop
+        inspections,         # /api/v1/inspections, /api/v1/findings
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.

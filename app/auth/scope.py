@@ -58,6 +58,12 @@ PERMISSIONS = {
     "requests.assign": {"supervisor", "admin"},
     "requests.resolve": {"grid_worker", "field_agent", "supervisor", "admin"},
     "requests.close": {"keeper", "grid_worker", "field_agent", "supervisor", "admin"},
+    # Inspections (巡检) of a bank's points: done by its field agents and supervisors;
+    # the keeper fixes a finding, the bank verifies the fix.
+    "inspections.read": {"keeper", "grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    "inspections.write": {"field_agent", "supervisor"},
+    "findings.fix": {"keeper", "supervisor"},
+    "findings.verify": {"field_agent", "supervisor"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).

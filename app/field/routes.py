@@ -3,12 +3,22 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.auth import tokens
-from app.field import acks, requests, services, sync
+from app.field import acks, inspections, requests, services, sync
 from app.field.schemas import (
     AckSummarySchema,
     AlertAckSchema,
     AssignSchema,
     CloseSchema,
+    DuePageSchema,
+    DueQueryArgsSchema,
+    FindingPageSchema,
+    FindingQueryArgsSchema,
+    FindingSchema,
+    FixSchema,
+    InspectionCreateSchema,
+    InspectionItemSchema,
+    InspectionPageSchema,
+    InspectionQueryArgsSchema,
     FieldPullSchema,
     PullArgsSchema,
     RequestCreateSchema,
@@ -123,3 +133,59 @@ def resolve_request(body, request_id):
 def close_request(body, request_id):
     """Closed with the villager's feedback (回访)."""
     return requests.close(tokens.current_user(), request_id, body["feedback"], body["satisfied"])
+
+
+inspections_blp = Blueprint("inspections", __name__, url_prefix="/api/v1",
+                            description="巡检 Inspections and findings")
+
+
+@inspections_blp.route("/inspections", methods=["GET"])
+@tokens.login_required("inspections.read")
+@inspections_blp.arguments(InspectionQueryArgsSchema, location="query")
+@inspections_blp.response(200, InspectionPageSchema)
+def list_inspections(args):
+    """Inspections of the points in scope, newest first, with their findings."""
+    return inspections.list_inspections(tokens.current_user(), args)
+
+
+@inspections_blp.route("/inspections", methods=["POST"])
+@tokens.login_required("inspections.write")
+@inspections_blp.arguments(InspectionCreateSchema)
+@inspections_blp.response(201, InspectionItemSchema)
+def create_inspection(body):
+    """Record an inspection online (offline: an `inspection` record in the sync push);
+    each failed item becomes a finding for the keeper, with a deadline."""
+    return inspections.create(tokens.current_user(), body)
+
+
+@inspections_blp.route("/inspections/due", methods=["GET"])
+@tokens.login_required("inspections.read")
+@inspections_blp.arguments(DueQueryArgsSchema, location="query")
+@inspections_blp.response(200, DuePageSchema)
+def inspections_due(args):
+    """Points by when their next inspection is due (the bank's interval)."""
+    return inspections.due(tokens.current_user(), args)
+
+
+@inspections_blp.route("/findings", methods=["GET"])
+@tokens.login_required("inspections.read")
+@inspections_blp.arguments(FindingQueryArgsSchema, location="query")
+@inspections_blp.response(200, FindingPageSchema)
+def list_findings(args):
+    """Findings of the points in scope by deadline; `overdue=true` for those past it."""
+    return inspections.list_findings(tokens.current_user(), args)
+
+
+@inspections_blp.route("/findings/<int:finding_id>/fix", methods=["POST"])
+@tokens.login_required("findings.fix")
+@inspections_blp.arguments(FixSchema)
+@inspections_blp.response(200, FindingSchema)
+def fix_finding(body, finding_id):
+    return inspections.fix(tokens.current_user(), finding_id, body["fix"])
+
+
+@inspections_blp.route("/findings/<int:finding_id>/verify", methods=["POST"])
+@tokens.login_required("findings.verify")
+@inspections_blp.response(200, FindingSchema)
+def verify_finding(finding_id):
+    return inspections.verify(tokens.current_user(), finding_id)

@@ -6,7 +6,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.core.fields import Id, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
-from app.models.field import REQUEST_CATEGORIES, REQUEST_STATUSES, VILLAGE_SOURCES
+from app.models.field import (
+    FINDING_STATUSES,
+    INSPECTION_ITEMS,
+    REQUEST_CATEGORIES,
+    REQUEST_STATUSES,
+    VILLAGE_SOURCES,
+)
 from app.models.ledger import FIELD_CHANNELS
 from app.sync.schemas import AlertSchema
 
@@ -216,3 +222,66 @@ class RequestItemSchema(Schema):
 
 
 RequestPageSchema = page_schema("RequestPage", RequestItemSchema)
+
+
+class InspectionCreateSchema(Schema):
+    point_id = Id(required=True)
+    failed_items = fields.List(fields.String(validate=validate.OneOf(INSPECTION_ITEMS)),
+                               required=True, metadata={"description": "[] when all passed"})
+    note = Text(1000, allow_none=True)
+
+
+class FindingSchema(Schema):
+    id = fields.Integer()
+    inspection_id = fields.String()
+    point_id = fields.Integer()
+    item = fields.String()
+    owner_id = fields.Integer(allow_none=True)
+    deadline = fields.Date()
+    status = fields.String()
+    fix = fields.String(allow_none=True)
+    fixed_at = Timestamp(allow_none=True)
+    verified_by = fields.Integer(allow_none=True)
+    verified_at = Timestamp(allow_none=True)
+
+
+class InspectionItemSchema(Schema):
+    id = fields.String()
+    point_id = fields.Integer()
+    inspector_id = fields.Integer()
+    inspected_at = Timestamp()
+    failed_items = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    findings = fields.List(fields.Nested(FindingSchema))
+
+
+class InspectionQueryArgsSchema(PageArgsSchema):
+    point_id = Id()
+
+
+class DueQueryArgsSchema(PageArgsSchema):
+    overdue = fields.Boolean(metadata={"description": "true: due today or overdue"})
+
+
+class DueItemSchema(Schema):
+    point_id = fields.Integer()
+    point_name = fields.String()
+    village_code = fields.String()
+    last_inspected_at = Timestamp(allow_none=True)
+    every_days = fields.Integer()
+    next_due = fields.Date()
+    overdue = fields.Boolean()
+
+
+class FindingQueryArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(FINDING_STATUSES))
+    overdue = fields.Boolean(metadata={"description": "true: open past the deadline"})
+
+
+class FixSchema(Schema):
+    fix = Text(1000, min_length=1, required=True)
+
+
+InspectionPageSchema = page_schema("InspectionPage", InspectionItemSchema)
+DuePageSchema = page_schema("InspectionDuePage", DueItemSchema)
+FindingPageSchema = page_schema("FindingPage", FindingSchema)

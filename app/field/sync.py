@@ -48,7 +48,7 @@ from app.auth.scope import (
 )
 from app.core.clock import today
 from app.extensions import db
-from app.field import acks, requests
+from app.field import acks, inspections, requests
 from app.models import Region, RiskAlert, ServicePoint, VillagerRequest
 from app.models.field import VILLAGE_SOURCES
 from app.registry.common import SHANGHAI
@@ -59,7 +59,7 @@ FIELD_ROLES = ("grid_worker", "field_agent")
 # The channel of a role's business: a grid worker helps villagers (帮办代办), a field
 # agent works on a mobile team's terminal.
 ROLE_CHANNEL = {"grid_worker": "grid", "field_agent": "mobile"}
-RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry", "alert_ack", "request")
+RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry", "alert_ack", "request", "inspection")
 LOCK_NAMESPACE = 0x4657  # first key of pg_advisory_xact_lock(int, int): a field worker
 MAX_COUNT = 100_000  # households or attendance: far above any village
 
@@ -306,8 +306,10 @@ def push(user, device_id, records):
     parsed, repeats, first_seen = {}, [], {}
     ack_items = [(i, raw) for i, raw in enumerate(records) if is_ack(raw)]
     request_items = [(i, raw) for i, raw in enumerate(records) if _type(raw) == requests.RECORD_TYPE]
+    inspection_items = [(i, raw) for i, raw in enumerate(records)
+                        if _type(raw) == inspections.RECORD_TYPE]
     for i, raw in enumerate(records):
-        if _type(raw) in (acks.RECORD_TYPE, requests.RECORD_TYPE):
+        if _type(raw) in (acks.RECORD_TYPE, requests.RECORD_TYPE, inspections.RECORD_TYPE):
             continue
         try:
             parsed[i] = parse(raw, channel)
@@ -324,6 +326,8 @@ def push(user, device_id, records):
         acks.apply(user, device_id, ack_items, results, result)
     if request_items:
         requests.apply(user, request_items, results, result)
+    if inspection_items:
+        inspections.apply(user, inspection_items, results, result)
     inserted = set()
     if fresh:
         db.session.execute(

@@ -1,6 +1,14 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 from app.models.audit import AuditEvent
-from app.models.field import AlertAck, FieldVisit, FraudTalk, VillagerRequest
+from app.models.field import (
+    AlertAck,
+    FieldVisit,
+    Finding,
+    FraudTalk,
+    Inspection,
+    InspectionPolicy,
+    VillagerRequest,
+)
 from app.models.ledger import (
     LedgerCardDaily,
     LedgerDaily,
@@ -20,8 +28,11 @@ __all__ = [
     "AuditEvent",
     "Device",
     "FieldVisit",
+    "Finding",
     "FraudTalk",
     "GridAssignment",
+    "Inspection",
+    "InspectionPolicy",
     "LedgerCardDaily",
     "LedgerDaily",
     "LedgerEntry",

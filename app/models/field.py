@@ -190,3 +190,82 @@ class VillagerRequest(db.Model):
     satisfied: Mapped[bool | None]
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     body_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+
+
+# The inspection checklist (巡检): terminal, signage, fee list and notices posted, the
+# register kept, the keeper's knowledge of the rules, cash on hand.
+INSPECTION_ITEMS = (
+    "terminal_works", "signage", "fee_list_posted", "notices_posted", "register_kept",
+    "keeper_knows_rules", "cash_adequate",
+)
+FINDING_STATUSES = ("open", "fixed", "verified")
+
+
+def _items_array() -> str:
+    return "ARRAY[" + ",".join(f"'{i}'" for i in INSPECTION_ITEMS) + "]::text[]"
+
+
+class InspectionPolicy(db.Model):
+    """How often a bank inspects its points and how long a finding may stay open:
+    configuration per bank (its head office or any organisation above the point; the
+    nearest one wins). Without a row, app/field/inspections.py's defaults apply."""
+
+    __tablename__ = "inspection_policies"
+    __table_args__ = (
+        CheckConstraint("every_days > 0 and fix_days > 0", name="positive_days"),
+    )
+
+    bank_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    every_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    fix_days: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Inspection(db.Model):
+    """One inspection of a point, done on the phone (offline too), keyed by the id the
+    phone generated. Each failed checklist item becomes a Finding."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        CheckConstraint(f"failed_items <@ {_items_array()}", name="failed_items_known"),
+        Index("ix_inspections_point_at", "point_id", "inspected_at"),
+    )
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), nullable=False)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    county_code: Mapped[str] = mapped_column(CHAR(6), nullable=False)
+    inspected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    failed_items: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class Finding(db.Model):
+    """A failed checklist item: an owner (the point's keeper) and a deadline, then a fix
+    and its verification (台账管理、限时办结、回访反馈)."""
+
+    __tablename__ = "inspection_findings"
+    __table_args__ = (
+        one_of("item", INSPECTION_ITEMS, name="item"),
+        one_of("status", FINDING_STATUSES, name="status"),
+        CheckConstraint("status = 'open' or (fix is not null and fixed_at is not null)",
+                        name="fixed_says_how"),
+        CheckConstraint("status <> 'verified' or verified_by is not null", name="verified_by_whom"),
+        Index("uq_inspection_findings_item", "inspection_id", "item", unique=True),
+        Index("ix_inspection_findings_due", "deadline", postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id"), nullable=False)
+    point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), nullable=False, index=True)
+    item: Mapped[str] = mapped_column(String(24), nullable=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deadline: Mapped[date] = mapped_column(nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="open")
+    fix: Mapped[str | None] = mapped_column(Text)
+    fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

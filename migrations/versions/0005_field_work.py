@@ -1,6 +1,6 @@
 """Field work: ledger channels (point, grid, mobile) with village code and visit id, the
 mobile-service kinds, the per-village rollup by channel, visits, anti-fraud talks and
-risk-alert acknowledgements, villagers' requests.
+risk-alert acknowledgements, villagers' requests, inspections and their findings.
 
 Revision ID: 0005
 Revises: 0003
@@ -26,6 +26,8 @@ FIELD_CHANNELS = ("grid", "mobile")
 REQUEST_CATEGORIES = ("cash_service", "card_service", "fraud_report", "complaint", "credit",
                       "social_security", "other")
 REQUEST_STATUSES = ("open", "assigned", "resolved", "closed")
+INSPECTION_ITEMS = ("terminal_works", "signage", "fee_list_posted", "notices_posted",
+                    "register_kept", "keeper_knows_rules", "cash_adequate")
 
 
 def _in(column, values):
@@ -202,8 +204,64 @@ def upgrade():
     op.create_index(op.f('ix_villager_requests_created_by'), 'villager_requests', ['created_by'])
     op.create_index(op.f('ix_villager_requests_assignee_id'), 'villager_requests', ['assignee_id'])
 
+    op.create_table('inspection_policies',
+        sa.Column('bank_id', sa.Integer(), nullable=False),
+        sa.Column('every_days', sa.Integer(), nullable=False),
+        sa.Column('fix_days', sa.Integer(), nullable=False),
+        sa.CheckConstraint('every_days > 0 and fix_days > 0', name=op.f('ck_inspection_policies_positive_days')),
+        sa.ForeignKeyConstraint(['bank_id'], ['organisations.id'], name=op.f('fk_inspection_policies_bank_id_organisations')),
+        sa.PrimaryKeyConstraint('bank_id', name=op.f('pk_inspection_policies')),
+    )
+    op.create_table('inspections',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('point_id', sa.Integer(), nullable=False),
+        sa.Column('inspector_id', sa.Integer(), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('inspected_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('failed_items', sa.ARRAY(sa.Text()), nullable=False),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.Column('body_hash', CHAR(length=64), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.CheckConstraint(f"failed_items <@ ARRAY[{','.join(repr(i) for i in INSPECTION_ITEMS)}]::text[]",
+                           name=op.f('ck_inspections_failed_items_known')),
+        sa.ForeignKeyConstraint(['inspector_id'], ['users.id'], name=op.f('fk_inspections_inspector_id_users')),
+        sa.ForeignKeyConstraint(['point_id'], ['service_points.id'], name=op.f('fk_inspections_point_id_service_points')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_inspections')),
+    )
+    op.create_index('ix_inspections_point_at', 'inspections', ['point_id', 'inspected_at'])
+    op.create_index(op.f('ix_inspections_inspector_id'), 'inspections', ['inspector_id'])
+    op.create_table('inspection_findings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('inspection_id', UUID(as_uuid=False), nullable=False),
+        sa.Column('point_id', sa.Integer(), nullable=False),
+        sa.Column('item', sa.String(length=24), nullable=False),
+        sa.Column('owner_id', sa.Integer(), nullable=True),
+        sa.Column('deadline', sa.Date(), nullable=False),
+        sa.Column('status', sa.String(length=10), server_default='open', nullable=False),
+        sa.Column('fix', sa.Text(), nullable=True),
+        sa.Column('fixed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('verified_by', sa.Integer(), nullable=True),
+        sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(_in('item', INSPECTION_ITEMS), name=op.f('ck_inspection_findings_item')),
+        sa.CheckConstraint("status in ('open','fixed','verified')", name=op.f('ck_inspection_findings_status')),
+        sa.CheckConstraint("status = 'open' or (fix is not null and fixed_at is not null)", name=op.f('ck_inspection_findings_fixed_says_how')),
+        sa.CheckConstraint("status <> 'verified' or verified_by is not null", name=op.f('ck_inspection_findings_verified_by_whom')),
+        sa.ForeignKeyConstraint(['inspection_id'], ['inspections.id'], name=op.f('fk_inspection_findings_inspection_id_inspections')),
+        sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_inspection_findings_owner_id_users')),
+        sa.ForeignKeyConstraint(['point_id'], ['service_points.id'], name=op.f('fk_inspection_findings_point_id_service_points')),
+        sa.ForeignKeyConstraint(['verified_by'], ['users.id'], name=op.f('fk_inspection_findings_verified_by_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection_findings')),
+    )
+    op.create_index('uq_inspection_findings_item', 'inspection_findings', ['inspection_id', 'item'], unique=True)
+    op.create_index('ix_inspection_findings_due', 'inspection_findings', ['deadline'],
+                    postgresql_where=sa.text("status = 'open'"))
+    op.create_index(op.f('ix_inspection_findings_point_id'), 'inspection_findings', ['point_id'])
+
 
 def downgrade():
+    op.drop_table('inspection_findings')
+    op.drop_table('inspections')
+    op.drop_table('inspection_policies')
     op.drop_table('villager_requests')
     op.drop_table('alert_acks')
     op.drop_table('fraud_talks')
