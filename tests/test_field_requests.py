@@ -3,7 +3,6 @@ with feedback; overdue ones first; scoped; bad input refused with the field at f
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import text
 
 from app.extensions import db

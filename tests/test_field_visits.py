@@ -54,6 +54,8 @@ def test_filters_narrow_and_bad_filters_say_why(client, login, two_visits, world
     assert [i["id"] for i in by_channel["items"]] == [two_visits["grid"]]
     by_user = client.get(VISITS, query_string={"user": world.users["field_b"]}, headers=headers)
     assert by_user.get_json()["total"] == 1
+    by_bank = client.get(VISITS, query_string={"bank": world.orgs["bank_a"]}, headers=headers)
+    assert [i["id"] for i in by_bank.get_json()["items"]] == [two_visits["grid"]]
     past = client.get(VISITS, query_string={"to": "2020-01-01"}, headers=headers).get_json()
     assert past["total"] == 0
     bad = client.get(VISITS, query_string={"from": "2026-02-01", "to": "2026-01-01"}, headers=headers)

@@ -110,6 +110,7 @@ class VisitQueryArgsSchema(PageArgsSchema):
                            metadata={"description": "division code prefix, e.g. 150502"})
     channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS))
     user_id = Id(data_key="user")
+    bank_id = Id(data_key="bank", metadata={"description": "a bank or branch: its subtree"})
     # Business days (Asia/Shanghai) of the start, inclusive.
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")

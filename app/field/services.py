@@ -12,7 +12,7 @@ from app.auth.scope import visit_scope
 from app.core.clock import day_start
 from app.core.paging import paginate
 from app.extensions import db
-from app.models import FieldVisit, FraudTalk, LedgerEntry, Region, User
+from app.models import FieldVisit, FraudTalk, LedgerEntry, Organisation, Region, User
 
 _voids = LedgerEntry.__table__.alias("voids")
 
@@ -51,6 +51,10 @@ def list_visits(user, args):
         query = query.where(FieldVisit.village_code.startswith(args["region"]))
     if args.get("channel"):
         query = query.where(FieldVisit.channel == args["channel"])
+    if args.get("bank_id"):
+        # Visits by the staff of that bank's subtree (the path is a prefix match).
+        path = db.session.scalar(select(Organisation.path).where(Organisation.id == args["bank_id"]))
+        query = query.where(FieldVisit.bank_path.startswith(path) if path else db.false())
     if args.get("user_id"):
         query = query.where(FieldVisit.user_id == args["user_id"])
     if args.get("date_from"):

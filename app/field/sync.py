@@ -55,7 +55,6 @@ from app.registry.common import SHANGHAI
 from app.sync import records as rec
 from app.sync.rules import CLOCK_SKEW, OLD_RECORD, RuleBook, amount_flags, rules_for
 
-FIELD_ROLES = ("grid_worker", "field_agent")
 # The channel of a role's business: a grid worker helps villagers (帮办代办), a field
 # agent works on a mobile team's terminal.
 ROLE_CHANNEL = {"grid_worker": "grid", "field_agent": "mobile"}
