@@ -21,6 +21,8 @@ from app.models import (
     Region,
     RiskAlert,
     ServicePoint,
+    Team,
+    TeamMember,
     User,
     VillagerRequest,
 )
@@ -64,6 +66,10 @@ PERMISSIONS = {
     "inspections.write": {"field_agent", "supervisor"},
     "findings.fix": {"keeper", "supervisor"},
     "findings.verify": {"field_agent", "supervisor"},
+    # Mobile service teams and their plans: kept by the bank, read by members and the
+    # People's Bank.
+    "teams.write": {"supervisor", "admin"},
+    "teams.read": {"field_agent", "supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).
@@ -303,6 +309,20 @@ def request_scope(user: User) -> ColumnElement[bool]:
         return or_(own, VillagerRequest.bank_path.startswith(user.org.path),
                    village_scope(user, VillagerRequest.village_code))
     return own
+
+
+def team_scope(user: User) -> ColumnElement[bool]:
+    """Teams: admins and regulators all (a bank's teams and their plans are reported to
+    the People's Bank, like its points); a supervisor her bank subtree's; a field agent
+    the teams she belongs to."""
+    if user.role in ("admin", "regulator"):
+        return true()
+    if user.role == "supervisor" and user.org is not None:
+        banks = select(Organisation.id).where(Organisation.path.startswith(user.org.path))
+        return Team.bank_id.in_(banks)
+    if user.role == "field_agent":
+        return Team.id.in_(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+    return false()
 
 
 def field_villages(user: User) -> ColumnElement[bool]:

@@ -3,8 +3,17 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.auth import tokens
-from app.field import acks, inspections, requests, services, sync
+from app.core.paging import PageArgsSchema
+from app.field import acks, inspections, requests, services, sync, teams
 from app.field.schemas import (
+    MemberSchema,
+    PlanCreateSchema,
+    PlanPageSchema,
+    PlanQueryArgsSchema,
+    PlanSchema,
+    TeamCreateSchema,
+    TeamPageSchema,
+    TeamSchema,
     AckSummarySchema,
     AlertAckSchema,
     AssignSchema,
@@ -189,3 +198,56 @@ def fix_finding(body, finding_id):
 @inspections_blp.response(200, FindingSchema)
 def verify_finding(finding_id):
     return inspections.verify(tokens.current_user(), finding_id)
+
+
+teams_blp = Blueprint("teams", __name__, url_prefix="/api/v1/teams",
+                      description="流动服务队 Mobile service teams")
+
+
+@teams_blp.route("", methods=["GET"])
+@tokens.login_required("teams.read")
+@teams_blp.arguments(PageArgsSchema, location="query")
+@teams_blp.response(200, TeamPageSchema)
+def list_teams(args):
+    return teams.list_teams(tokens.current_user(), args)
+
+
+@teams_blp.route("", methods=["POST"])
+@tokens.login_required("teams.write")
+@teams_blp.arguments(TeamCreateSchema)
+@teams_blp.response(201, TeamSchema)
+def create_team(body):
+    return teams.create_team(tokens.current_user(), body)
+
+
+@teams_blp.route("/<int:team_id>", methods=["GET"])
+@tokens.login_required("teams.read")
+@teams_blp.response(200, TeamSchema)
+def get_team(team_id):
+    return teams.get_team(tokens.current_user(), team_id)
+
+
+@teams_blp.route("/<int:team_id>/members", methods=["POST"])
+@tokens.login_required("teams.write")
+@teams_blp.arguments(MemberSchema)
+@teams_blp.response(200, TeamSchema)
+def add_member(body, team_id):
+    """Add a field agent or grid worker of the bank (idempotent)."""
+    return teams.add_member(tokens.current_user(), team_id, body["user_id"])
+
+
+@teams_blp.route("/<int:team_id>/plans", methods=["GET"])
+@tokens.login_required("teams.read")
+@teams_blp.arguments(PlanQueryArgsSchema, location="query")
+@teams_blp.response(200, PlanPageSchema)
+def list_plans(args, team_id):
+    """Planned visits in the period, each done or not, and the totals: done vs planned."""
+    return teams.list_plans(tokens.current_user(), team_id, args)
+
+
+@teams_blp.route("/<int:team_id>/plans", methods=["POST"])
+@tokens.login_required("teams.write")
+@teams_blp.arguments(PlanCreateSchema)
+@teams_blp.response(201, PlanSchema)
+def add_plan(body, team_id):
+    return teams.add_plan(tokens.current_user(), team_id, body)

@@ -108,6 +108,7 @@ class FieldPullSchema(Schema):
 class VisitQueryArgsSchema(PageArgsSchema):
     region = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"),
                            metadata={"description": "division code prefix, e.g. 150502"})
+    team_id = Id(data_key="team", metadata={"description": "visits by the team's members"})
     channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS))
     user_id = Id(data_key="user")
     bank_id = Id(data_key="bank", metadata={"description": "a bank or branch: its subtree"})
@@ -286,3 +287,49 @@ class FixSchema(Schema):
 InspectionPageSchema = page_schema("InspectionPage", InspectionItemSchema)
 DuePageSchema = page_schema("InspectionDuePage", DueItemSchema)
 FindingPageSchema = page_schema("FindingPage", FindingSchema)
+
+
+class TeamCreateSchema(Schema):
+    name = Text(100, min_length=1, required=True)
+    bank_id = Id(required=True)
+
+
+class TeamSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    bank_id = fields.Integer()
+    members = fields.Integer()
+    created_at = Timestamp()
+
+
+class MemberSchema(Schema):
+    user_id = Id(required=True)
+
+
+class PlanCreateSchema(Schema):
+    village_code = VillageCode(required=True)
+    planned_on = fields.Date(required=True)
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    village_code = fields.String()
+    village_name = fields.String()
+    planned_on = fields.Date()
+    done = fields.Boolean(metadata={"description": "a member visited the village that day"})
+
+
+class PlanQueryArgsSchema(PageArgsSchema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+
+class PlanPageSchema(Schema):
+    items = fields.List(fields.Nested(PlanSchema))
+    planned = fields.Integer()
+    done = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+TeamPageSchema = page_schema("TeamPage", TeamSchema)

@@ -12,7 +12,15 @@ from app.auth.scope import visit_scope
 from app.core.clock import day_start
 from app.core.paging import paginate
 from app.extensions import db
-from app.models import FieldVisit, FraudTalk, LedgerEntry, Organisation, Region, User
+from app.models import (
+    FieldVisit,
+    FraudTalk,
+    LedgerEntry,
+    Organisation,
+    Region,
+    TeamMember,
+    User,
+)
 
 _voids = LedgerEntry.__table__.alias("voids")
 
@@ -55,6 +63,9 @@ def list_visits(user, args):
         # Visits by the staff of that bank's subtree (the path is a prefix match).
         path = db.session.scalar(select(Organisation.path).where(Organisation.id == args["bank_id"]))
         query = query.where(FieldVisit.bank_path.startswith(path) if path else db.false())
+    if args.get("team_id"):
+        members = select(TeamMember.user_id).where(TeamMember.team_id == args["team_id"])
+        query = query.where(FieldVisit.user_id.in_(members))
     if args.get("user_id"):
         query = query.where(FieldVisit.user_id == args["user_id"])
     if args.get("date_from"):

@@ -7,6 +7,9 @@ from app.models.field import (
     FraudTalk,
     Inspection,
     InspectionPolicy,
+    PlannedVisit,
+    Team,
+    TeamMember,
     VillagerRequest,
 )
 from app.models.ledger import (
@@ -39,9 +42,12 @@ __all__ = [
     "LedgerVillageDaily",
     "LimitRule",
     "Organisation",
+    "PlannedVisit",
     "Region",
     "RiskAlert",
     "ServicePoint",
+    "Team",
+    "TeamMember",
     "Terminal",
     "User",
     "VillagerRequest",

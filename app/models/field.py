@@ -269,3 +269,43 @@ class Finding(db.Model):
     fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Team(db.Model):
+    """A bank's mobile service team (流动服务队 / 金融志愿服务队)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (Index("uq_teams_bank_name", "bank_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class PlannedVisit(db.Model):
+    """A team's planned visit to a village on a day; done when a member visited that
+    village that business day (Asia/Shanghai)."""
+
+    __tablename__ = "planned_visits"
+    __table_args__ = (
+        Index("uq_planned_visits_team_day_village", "team_id", "planned_on", "village_code",
+              unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), nullable=False)
+    village_code: Mapped[str] = mapped_column(
+        RegionCode(), ForeignKey("regions.code"), nullable=False
+    )
+    planned_on: Mapped[date] = mapped_column(nullable=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)

@@ -1,6 +1,6 @@
 """Field work: ledger channels (point, grid, mobile) with village code and visit id, the
 mobile-service kinds, the per-village rollup by channel, visits, anti-fraud talks and
-risk-alert acknowledgements, villagers' requests, inspections and their findings.
+risk-alert acknowledgements, villagers' requests, inspections and their findings, mobile teams and their planned visits.
 
 Revision ID: 0005
 Revises: 0003
@@ -257,8 +257,42 @@ def upgrade():
                     postgresql_where=sa.text("status = 'open'"))
     op.create_index(op.f('ix_inspection_findings_point_id'), 'inspection_findings', ['point_id'])
 
+    op.create_table('teams',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('bank_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(['bank_id'], ['organisations.id'], name=op.f('fk_teams_bank_id_organisations')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
+    )
+    op.create_index('uq_teams_bank_name', 'teams', ['bank_id', 'name'], unique=True)
+    op.create_table('team_members',
+        sa.Column('team_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_team_members_team_id_teams')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_team_members_user_id_users')),
+        sa.PrimaryKeyConstraint('team_id', 'user_id', name=op.f('pk_team_members')),
+    )
+    op.create_index(op.f('ix_team_members_user_id'), 'team_members', ['user_id'])
+    op.create_table('planned_visits',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('team_id', sa.Integer(), nullable=False),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('planned_on', sa.Date(), nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_planned_visits_created_by_users')),
+        sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_planned_visits_team_id_teams')),
+        sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_planned_visits_village_code_regions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_planned_visits')),
+    )
+    op.create_index('uq_planned_visits_team_day_village', 'planned_visits',
+                    ['team_id', 'planned_on', 'village_code'], unique=True)
+
 
 def downgrade():
+    op.drop_table('planned_visits')
+    op.drop_table('team_members')
+    op.drop_table('teams')
     op.drop_table('inspection_findings')
     op.drop_table('inspections')
     op.drop_table('inspection_policies')
