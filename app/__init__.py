@@ -42,6 +42,7 @@ def register_blueprints(app):
     from app.field.routes import acks_blp as alert_acks
     from app.field.routes import inspections_blp as inspections
     from app.field.routes import teams_blp as teams
+    from app.field.routes import trainings_blp as trainings
     from app.field.routes import requests_blp as villager_requests
     from app.field.routes import visits_blp as visits
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
@@ -78,6 +79,7 @@ def register_blueprints(app):
         villager_requests,   # /api/v1/requests   villagers' requests, closed loop
         inspections,         # /api/v1/inspections, /api/v1/findings
         teams,               # /api/v1/teams      mobile teams, members, planned visits
+        trainings,           # /api/v1/trainings  sessions; who is untrained or overdue
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.

@@ -70,6 +70,9 @@ PERMISSIONS = {
     # People's Bank.
     "teams.write": {"supervisor", "admin"},
     "teams.read": {"field_agent", "supervisor", "regulator", "admin"},
+    # Training sessions: run and recorded by the bank; the People's Bank follows them.
+    "trainings.write": {"supervisor", "admin"},
+    "trainings.read": {"supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).

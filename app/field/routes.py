@@ -4,8 +4,13 @@ from flask_smorest import Blueprint
 
 from app.auth import tokens
 from app.core.paging import PageArgsSchema
-from app.field import acks, inspections, requests, services, sync, teams
+from app.field import acks, inspections, requests, services, sync, teams, trainings
 from app.field.schemas import (
+    TrainingCreateSchema,
+    TrainingPageSchema,
+    TrainingSchema,
+    UntrainedArgsSchema,
+    UntrainedPageSchema,
     MemberSchema,
     PlanCreateSchema,
     PlanPageSchema,
@@ -251,3 +256,33 @@ def list_plans(args, team_id):
 @teams_blp.response(201, PlanSchema)
 def add_plan(body, team_id):
     return teams.add_plan(tokens.current_user(), team_id, body)
+
+
+trainings_blp = Blueprint("trainings", __name__, url_prefix="/api/v1/trainings",
+                          description="培训 Training of keepers and grid workers")
+
+
+@trainings_blp.route("", methods=["GET"])
+@tokens.login_required("trainings.read")
+@trainings_blp.arguments(PageArgsSchema, location="query")
+@trainings_blp.response(200, TrainingPageSchema)
+def list_trainings(args):
+    return trainings.list_trainings(tokens.current_user(), args)
+
+
+@trainings_blp.route("", methods=["POST"])
+@tokens.login_required("trainings.write")
+@trainings_blp.arguments(TrainingCreateSchema)
+@trainings_blp.response(201, TrainingSchema)
+def create_training(body):
+    """A session held, with its topic, date and attendees."""
+    return trainings.create_training(tokens.current_user(), body)
+
+
+@trainings_blp.route("/untrained", methods=["GET"])
+@tokens.login_required("trainings.read")
+@trainings_blp.arguments(UntrainedArgsSchema, location="query")
+@trainings_blp.response(200, UntrainedPageSchema)
+def untrained(args):
+    """Keepers and grid workers never trained, or not within `every_days`."""
+    return trainings.untrained(tokens.current_user(), args)

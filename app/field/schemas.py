@@ -333,3 +333,34 @@ class PlanPageSchema(Schema):
 
 
 TeamPageSchema = page_schema("TeamPage", TeamSchema)
+
+
+class TrainingCreateSchema(Schema):
+    topic = Text(200, min_length=1, required=True)
+    held_on = fields.Date(required=True)
+    bank_id = Id(required=True)
+    attendee_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class TrainingSchema(Schema):
+    id = fields.Integer()
+    topic = fields.String()
+    held_on = fields.Date()
+    bank_id = fields.Integer()
+    attendees = fields.Integer()
+
+
+class UntrainedArgsSchema(PageArgsSchema):
+    every_days = fields.Integer(load_default=365, validate=validate.Range(min=1, max=3650),
+                                metadata={"description": "overdue after this many days"})
+
+
+class UntrainedSchema(Schema):
+    user_id = fields.Integer()
+    display_name = fields.String()
+    role = fields.String()
+    last_trained_on = fields.Date(allow_none=True)
+
+
+TrainingPageSchema = page_schema("TrainingPage", TrainingSchema)
+UntrainedPageSchema = page_schema("UntrainedPage", UntrainedSchema)

@@ -10,6 +10,8 @@ from app.models.field import (
     PlannedVisit,
     Team,
     TeamMember,
+    Training,
+    TrainingAttendee,
     VillagerRequest,
 )
 from app.models.ledger import (
@@ -49,6 +51,8 @@ __all__ = [
     "Team",
     "TeamMember",
     "Terminal",
+    "Training",
+    "TrainingAttendee",
     "User",
     "VillagerRequest",
 ]

@@ -309,3 +309,23 @@ class PlannedVisit(db.Model):
     )
     planned_on: Mapped[date] = mapped_column(nullable=False)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+
+
+class Training(db.Model):
+    """A training session (培训) for keepers and grid workers, run by a bank."""
+
+    __tablename__ = "trainings"
+    __table_args__ = (Index("ix_trainings_bank_held", "bank_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200), nullable=False)
+    held_on: Mapped[date] = mapped_column(nullable=False)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+
+
+class TrainingAttendee(db.Model):
+    __tablename__ = "training_attendees"
+
+    training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)

@@ -1,6 +1,6 @@
 """Field work: ledger channels (point, grid, mobile) with village code and visit id, the
 mobile-service kinds, the per-village rollup by channel, visits, anti-fraud talks and
-risk-alert acknowledgements, villagers' requests, inspections and their findings, mobile teams and their planned visits.
+risk-alert acknowledgements, villagers' requests, inspections and their findings, mobile teams and their planned visits, trainings.
 
 Revision ID: 0005
 Revises: 0003
@@ -288,8 +288,30 @@ def upgrade():
     op.create_index('uq_planned_visits_team_day_village', 'planned_visits',
                     ['team_id', 'planned_on', 'village_code'], unique=True)
 
+    op.create_table('trainings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('topic', sa.String(length=200), nullable=False),
+        sa.Column('held_on', sa.Date(), nullable=False),
+        sa.Column('bank_id', sa.Integer(), nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['bank_id'], ['organisations.id'], name=op.f('fk_trainings_bank_id_organisations')),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_trainings_created_by_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_trainings')),
+    )
+    op.create_index('ix_trainings_bank_held', 'trainings', ['bank_id', 'held_on'])
+    op.create_table('training_attendees',
+        sa.Column('training_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['training_id'], ['trainings.id'], name=op.f('fk_training_attendees_training_id_trainings')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_training_attendees_user_id_users')),
+        sa.PrimaryKeyConstraint('training_id', 'user_id', name=op.f('pk_training_attendees')),
+    )
+    op.create_index(op.f('ix_training_attendees_user_id'), 'training_attendees', ['user_id'])
+
 
 def downgrade():
+    op.drop_table('training_attendees')
+    op.drop_table('trainings')
     op.drop_table('planned_visits')
     op.drop_table('team_members')
     op.drop_table('teams')
