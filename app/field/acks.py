@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.auth.scope import alert_scope, require
 from app.core.exceptions import NotFound
+from app.core.fields import MAX_ID
 from app.core.lookup import get_in_scope
 from app.extensions import db
 from app.models import AlertAck, RiskAlert
@@ -42,7 +43,7 @@ def acknowledge(user, alert_id, device_id=None):
     """Online acknowledgement; returns the stored one (the first, if she had already)."""
     require(user, "alerts.ack")
     now = datetime.now(UTC)
-    if not _visible(user, alert_id, now):
+    if not 0 < alert_id <= MAX_ID or not _visible(user, alert_id, now):
         raise NotFound("无此风险提示 No such alert")
     db.session.execute(
         insert(AlertAck).values(id=str(uuid.uuid4()), alert_id=alert_id, user_id=user.id,
@@ -61,7 +62,7 @@ def parse(raw):
     if not isinstance(data, dict):
         raise rec.Rejected("data", "缺少记录内容 must be an object")
     alert_id = data.get("alert_id")
-    if type(alert_id) is not int or not 0 < alert_id < 2**31:
+    if type(alert_id) is not int or not 0 < alert_id <= MAX_ID:
         raise rec.Rejected("data.alert_id", "须为整数 must be an integer id")
     return rid, alert_id, rec.instant(data.get("acked_at"), "data.acked_at")
 

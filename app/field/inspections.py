@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from app.auth.scope import point_scope, require
 from app.core.clock import business_day, today
 from app.core.exceptions import Conflict, NotFound
+from app.core.fields import MAX_ID
 from app.core.paging import paginate
 from app.extensions import db
 from app.models import Finding, Inspection, InspectionPolicy, ServicePoint, User
@@ -190,6 +191,8 @@ def list_findings(user, args):
 
 
 def _finding(user, finding_id):
+    if not 0 < finding_id <= MAX_ID:
+        raise NotFound("未找到该问题 No such finding (or outside your scope)")
     row = db.session.scalar(_finding_query(user).where(Finding.id == finding_id)
                             .with_for_update(of=Finding))
     if row is None:

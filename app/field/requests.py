@@ -108,6 +108,8 @@ def apply(user, items, results, result):
 def create(user, data):
     require(user, "requests.create")
     _village(data["village_code"])
+    if data.get("visit_id") is not None:
+        data = {**data, "visit_id": str(data["visit_id"])}
     now = datetime.now(UTC)
     if data["deadline"] < today():
         raise InvalidField("deadline", "期限已过 the deadline is in the past")

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.scope import bank_for_write, require, team_scope, user_scope
 from app.core.exceptions import Conflict, InvalidField, NotFound
+from app.core.fields import MAX_ID
 from app.core.paging import paginate
 from app.extensions import db
 from app.models import FieldVisit, Organisation, PlannedVisit, Region, Team, TeamMember, User
@@ -24,6 +25,8 @@ def _with_members():
 
 def get_team(user, team_id):
     require(user, "teams.read")
+    if not 0 < team_id <= MAX_ID:
+        raise NotFound("未找到该服务队 No such team (or outside your scope)")
     row = db.session.execute(
         _with_members().where(Team.id == team_id, team_scope(user))).mappings().first()
     if row is None:
