@@ -13,6 +13,10 @@ Push, per batch, in one transaction:
   6. COMMIT, and only then answer. A crash before the commit loses the whole batch (the
      phone retries it); a crash after it makes the retry answer "duplicate".
 
+A grid worker's or field agent's batch (visits, talks, requests, inspections, business of
+channel grid/mobile) goes to app/field/sync.py, with the same guarantees; `alert_ack`
+records in any batch go to app/field/acks.py.
+
 Why the lock: the pull cursor is the server sequence `seq`, and a reader must never
 see seq N+1 committed while seq N is still in flight, or the cursor would skip N for
 ever. Sequences are handed out at insert time but become visible at commit, so two
