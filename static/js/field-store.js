@@ -34,6 +34,16 @@ export async function put(key, value) {
   await tx.done;
 }
 
+/** Read-modify-write of a kv item in one transaction, so two quick taps (+1, +1) can
+ *  never both read the old value: IndexedDB runs overlapping readwrite transactions on
+ *  the same store one after the other. */
+export async function update(key, change) {
+  const tx = (await db()).transaction('kv', 'readwrite', { durability: 'strict' });
+  const value = await tx.store.get(key);
+  if (value !== undefined) await tx.store.put(change(value), key);
+  await tx.done;
+}
+
 /** Queue a record (and optionally set or clear a kv item in the same transaction, so
  *  "the visit ended" and "its record is queued" can never be half done). Resolves after
  *  the strict-durability commit: only then may the screen say 已保存. */

@@ -209,6 +209,7 @@ async function endVisit() {
     ended_at: isoWithOffset(), village_source: visit.village_source, lon: visit.lon,
     lat: visit.lat, households: visit.households, note: null,
   });
+  record.village_name = visit.village_name; // for her list only; the push sends `data`
   await fstore.queue(record, { key: 'open_visit', value: undefined }); // one transaction
   state.message = w('saved');
   await render();
@@ -230,9 +231,8 @@ async function onClick(e) {
     return undefined;
   }
   if (act === 'household' || act === 'unhousehold') {
-    const visit = await fstore.get('open_visit');
-    visit.households = Math.max(0, visit.households + (act === 'household' ? 1 : -1));
-    await fstore.put('open_visit', visit);
+    const step = act === 'household' ? 1 : -1;
+    await fstore.update('open_visit', (v) => ({ ...v, households: Math.max(0, v.households + step) }));
     return render();
   }
   return undefined;
@@ -290,7 +290,7 @@ async function onSubmit(e) {
 }
 
 function describe(r) {
-  if (r.type === 'visit') return `${w('type_visit')} ${esc(r.data.village_code)}`;
+  if (r.type === 'visit') return `${w('type_visit')} · ${esc(r.village_name || r.data.village_code)}`;
   if (r.type === 'alert_ack') return w('type_alert_ack');
   if (r.type === 'request') return `${w('type_request')} · ${w(`cat_${r.data.category}`)}`;
   if (r.type === 'fraud_talk') return `${w('type_fraud_talk')} · ${esc(r.data.topic)} · ${r.data.attendance}`;
