@@ -65,6 +65,12 @@ def register_blueprints(app):
     from app.exports.routes import blp as exports
     from app.extensions import api
     from app.field.routes import blp as field
+    from app.field.routes import acks_blp as alert_acks
+    from app.field.routes import inspections_blp as inspections
+    from app.field.routes import teams_blp as teams
+    from app.field.routes import trainings_blp as trainings
+    from app.field.routes import requests_blp as villager_requests
+    from app.field.routes import visits_blp as visits
     from app.field.schemas import FraudTalkDataSchema, VisitDataSchema
     from app.flags.routes import blp as flags
     from app.health import bp as health
@@ -100,6 +106,12 @@ def register_blueprints(app):
         limits,              # /api/v1/limits     limit rules
         field,               # /api/v1/field      field workers' pull (visits push via sync)
         coverage,            # /api/v1/coverage   village coverage, siting; /tiles, /ogc
+        visits,              # /api/v1/visits     visits with their business, scoped
+        alert_acks,          # /api/v1/alerts/<id>/ack, /acks   acknowledgements
+        villager_requests,   # /api/v1/requests   villagers' requests, closed loop
+        inspections,         # /api/v1/inspections, /api/v1/findings
+        teams,               # /api/v1/teams      mobile teams, members, planned visits
+        trainings,           # /api/v1/trainings  sessions; who is untrained or overdue
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.

@@ -221,13 +221,15 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
 
 def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, phone):
     page = phone.new_page()
-    # A grid worker has no console: until the field screens exist, the register says so.
+    # A grid worker has no console: the same sign-in takes her to her field home.
     page.goto("/")
     page.fill("input[name=username]", "grid_a")
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#signin-error:has-text('不是服务点负责人')")
+    page.wait_for_selector("#view-field:not([hidden])")
     assert "/console" not in page.url
+    page.click("#view-field [data-act=sign-out]")  # nothing waits on her phone
+    page.wait_for_selector("#view-signin:not([hidden])")
 
     sign_in_console(page, "regulator")
     assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则"]

@@ -175,7 +175,7 @@ def test_bad_records_are_refused_alone_with_field_and_reason(client, world, logi
         (talk(good, visit_id="x"), "data.visit_id"),
         (business(good, point_id=world.points["a1"]), "data.point_id"),
         (business(good, card_masked="6228480402564890018"), "data.card_masked"),
-        ({"id": str(uuid.uuid4()), "type": "request", "data": {}}, "type"),
+        ({"id": str(uuid.uuid4()), "type": "photo", "data": {}}, "type"),
     ]
     results = push(client, headers, [good] + [c for c, _ in cases])
     assert results[0]["status"] == "accepted"

@@ -23,6 +23,8 @@ A_WRITERS = {"sup_a", "admin"}
 PUBLISHERS = {"regulator", "admin"}
 # Bank B serves l1 in 沈阳, so its people see 沈阳's alerts; Tongliao-only users do not.
 SHENYANG_READERS = {"field_b", "sup_b", "admin"}
+# Who acknowledges risk alerts: the people working in the villages.
+FIELD_AND_KEEPERS = {"keeper_a", "keeper_b", "grid_a", "grid_b", "field_a", "field_b"}
 
 
 def E(name, method, path, ok, forbidden=frozenset(), body=None):
@@ -73,6 +75,15 @@ ENDPOINTS = [
     # ... and does not see 沈阳's at all: 404.
     E("alert.withdraw.outside_region", "POST", "/api/v1/alerts/{alert:shenyang}/withdraw", {"admin"},
       ALL - PUBLISHERS, {}),
+    # Acknowledgements: everyone working in an alert's area acknowledges it; publishers
+    # follow who has.
+    E("alert.ack", "POST", "/api/v1/alerts/{alert:tongliao}/ack", FIELD_AND_KEEPERS,
+      ALL - FIELD_AND_KEEPERS),
+    E("alert.ack.outside_region", "POST", "/api/v1/alerts/{alert:shenyang}/ack", {"field_b"},
+      ALL - FIELD_AND_KEEPERS),
+    E("alert.acks", "GET", "/api/v1/alerts/{alert:tongliao}/acks", PUBLISHERS, ALL - PUBLISHERS),
+    E("alert.acks.outside_region", "GET", "/api/v1/alerts/{alert:shenyang}/acks", {"admin"},
+      ALL - PUBLISHERS),
     # limit rules: the rules in force for a point follow the point's scope
     E("limits.effective", "GET", "/api/v1/limits/effective?point_id={point:a1}", A1_READERS),
     E("limits.effective.outside_region", "GET", "/api/v1/limits/effective?point_id={point:l1}", L1_READERS),

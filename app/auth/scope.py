@@ -21,7 +21,10 @@ from app.models import (
     Region,
     RiskAlert,
     ServicePoint,
+    Team,
+    TeamMember,
     User,
+    VillagerRequest,
 )
 
 # action -> the roles that may take it (on what their scope holds).
@@ -60,6 +63,29 @@ PERMISSIONS = {
     # regulator's planning.
     "coverage.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
     "coverage.plan": {"supervisor", "regulator", "admin"},
+    # Everyone who works in the villages acknowledges the risk alerts of her area; the
+    # publishers (alerts.publish) follow who has not yet.
+    "alerts.ack": {"keeper", "grid_worker", "field_agent"},
+    # Villagers' requests (诉求): taken by whoever meets the villager, assigned by the
+    # bank, resolved by the assignee (or the bank), closed with the villager's feedback.
+    "requests.read": {"keeper", "grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    "requests.create": {"keeper", "grid_worker", "field_agent", "supervisor", "admin"},
+    "requests.assign": {"supervisor", "admin"},
+    "requests.resolve": {"grid_worker", "field_agent", "supervisor", "admin"},
+    "requests.close": {"keeper", "grid_worker", "field_agent", "supervisor", "admin"},
+    # Inspections (巡检) of a bank's points: done by its field agents and supervisors;
+    # the keeper fixes a finding, the bank verifies the fix.
+    "inspections.read": {"keeper", "grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    "inspections.write": {"field_agent", "supervisor"},
+    "findings.fix": {"keeper", "supervisor"},
+    "findings.verify": {"field_agent", "supervisor"},
+    # Mobile service teams and their plans: kept by the bank, read by members and the
+    # People's Bank.
+    "teams.write": {"supervisor", "admin"},
+    "teams.read": {"field_agent", "supervisor", "regulator", "admin"},
+    # Training sessions: run and recorded by the bank; the People's Bank follows them.
+    "trainings.write": {"supervisor", "admin"},
+    "trainings.read": {"supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).
@@ -301,6 +327,36 @@ def visit_scope(user: User) -> ColumnElement[bool]:
                    village_scope(user, FieldVisit.village_code))
     if role == "regulator":
         return village_scope(user, FieldVisit.village_code)
+    return false()
+
+
+def request_scope(user: User) -> ColumnElement[bool]:
+    """Villagers' requests: the ones she took or was assigned, plus those of her area (a
+    grid worker's villages, a keeper's point village, a supervisor's bank, a regulator's
+    region); admins all."""
+    role = user.role
+    if role == "admin":
+        return true()
+    own = or_(VillagerRequest.created_by == user.id, VillagerRequest.assignee_id == user.id)
+    if role in ("grid_worker", "keeper", "regulator"):
+        return or_(own, village_scope(user, VillagerRequest.village_code))
+    if role == "supervisor" and user.org is not None:
+        return or_(own, VillagerRequest.bank_path.startswith(user.org.path),
+                   village_scope(user, VillagerRequest.village_code))
+    return own
+
+
+def team_scope(user: User) -> ColumnElement[bool]:
+    """Teams: admins and regulators all (a bank's teams and their plans are reported to
+    the People's Bank, like its points); a supervisor her bank subtree's; a field agent
+    the teams she belongs to."""
+    if user.role in ("admin", "regulator"):
+        return true()
+    if user.role == "supervisor" and user.org is not None:
+        banks = select(Organisation.id).where(Organisation.path.startswith(user.org.path))
+        return Team.bank_id.in_(banks)
+    if user.role == "field_agent":
+        return Team.id.in_(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
     return false()
 
 

@@ -43,20 +43,21 @@ from app.auth.scope import (
     assigned_villages,
     field_villages,
     point_scope,
+    request_scope,
     village_scope,
 )
-from app.core.clock import SHANGHAI
+from app.core.clock import SHANGHAI, today
 from app.extensions import db
-from app.models import Region, RiskAlert, ServicePoint
+from app.field import acks, inspections, requests
+from app.models import Region, RiskAlert, ServicePoint, VillagerRequest
 from app.models.field import VILLAGE_SOURCES
 from app.sync import records as rec
 from app.sync.rules import CLOCK_SKEW, OLD_RECORD, RuleBook, amount_flags, rules_for
 
-FIELD_ROLES = ("grid_worker", "field_agent")
 # The channel of a role's business: a grid worker helps villagers (帮办代办), a field
 # agent works on a mobile team's terminal.
 ROLE_CHANNEL = {"grid_worker": "grid", "field_agent": "mobile"}
-RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry")
+RECORD_TYPES = ("visit", "fraud_talk", "ledger_entry", "alert_ack", "request", "inspection")
 LOCK_NAMESPACE = 0x4657  # first key of pg_advisory_xact_lock(int, int): a field worker
 MAX_COUNT = 100_000  # households or attendance: far above any village
 
@@ -96,6 +97,14 @@ class Talk:
     note: str | None
     body_hash: str = ""
     flags: list = field(default_factory=list)
+
+
+def _type(raw):
+    return raw.get("type") if isinstance(raw, dict) else None
+
+
+def is_ack(raw) -> bool:
+    return _type(raw) == acks.RECORD_TYPE
 
 
 def parse(raw, channel):
@@ -294,7 +303,13 @@ def push(user, device_id, records):
     channel = ROLE_CHANNEL[user.role]
     results = [None] * len(records)
     parsed, repeats, first_seen = {}, [], {}
+    ack_items = [(i, raw) for i, raw in enumerate(records) if is_ack(raw)]
+    request_items = [(i, raw) for i, raw in enumerate(records) if _type(raw) == requests.RECORD_TYPE]
+    inspection_items = [(i, raw) for i, raw in enumerate(records)
+                        if _type(raw) == inspections.RECORD_TYPE]
     for i, raw in enumerate(records):
+        if _type(raw) in (acks.RECORD_TYPE, requests.RECORD_TYPE, inspections.RECORD_TYPE):
+            continue
         try:
             parsed[i] = parse(raw, channel)
         except rec.Rejected as why:
@@ -306,6 +321,13 @@ def push(user, device_id, records):
             continue
         first_seen[rid] = i
     fresh = [(i, parsed[i]) for i in first_seen.values()]
+    if ack_items:
+        acks.apply(user, device_id, ack_items, results, result)
+    if request_items:
+        requests.apply(user, request_items, results, result)
+    if inspection_items:
+        inspections.apply(user, inspection_items, results, result)
+    inserted = set()
     if fresh:
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :user_id)"),
@@ -314,7 +336,8 @@ def push(user, device_id, records):
         fresh = _check_references(user, fresh, results)
         fresh = _drop_known(fresh, results)
         inserted = _store(user, device_id, channel, fresh) if fresh else set()
-        db.session.commit()
+    db.session.commit()  # every answer below is given only after this
+    if fresh:
         for i, (_, r) in fresh:
             if r.id in inserted:
                 results[i] = result(r.id, "accepted", flags=r.flags)
@@ -563,6 +586,7 @@ _PULL = text(
 # Boundaries simplified to about 10 m: enough to tell villages apart on a phone, and a
 # few kilobytes per village instead of the surveyed polygon.
 SIMPLIFY_DEGREES = 0.0001
+OPEN_REQUESTS_LIMIT = 200
 
 
 def pull(user, cursor, limit):
@@ -599,6 +623,14 @@ def pull(user, cursor, limit):
         select(RiskAlert).where(alert_scope(user, now))
         .order_by(RiskAlert.published_at.desc()).limit(50)
     ).all()
+    # Open requests of her area (a snapshot, not under the cursor: their status changes).
+    open_requests = db.session.execute(
+        select(VillagerRequest.id, VillagerRequest.village_code, VillagerRequest.category,
+               VillagerRequest.text, VillagerRequest.deadline, VillagerRequest.status,
+               VillagerRequest.assignee_id)
+        .where(request_scope(user), VillagerRequest.status.in_(("open", "assigned")))
+        .order_by(VillagerRequest.deadline, VillagerRequest.id).limit(OPEN_REQUESTS_LIMIT)
+    ).mappings().all()
     return {
         "cursor": rows[-1]["seq"] if rows else cursor,
         "has_more": has_more,
@@ -613,5 +645,6 @@ def pull(user, cursor, limit):
         ],
         "points": [dict(p._mapping) for p in points],
         "alerts": alerts,
+        "requests": [dict(r, overdue=r["deadline"] < today()) for r in open_requests],
         "records": [dict(r, status="accepted") for r in rows],
     }

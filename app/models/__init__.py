@@ -1,6 +1,19 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 from app.models.audit import AuditEvent
-from app.models.field import FieldVisit, FraudTalk
+from app.models.field import (
+    AlertAck,
+    FieldVisit,
+    Finding,
+    FraudTalk,
+    Inspection,
+    InspectionPolicy,
+    PlannedVisit,
+    Team,
+    TeamMember,
+    Training,
+    TrainingAttendee,
+    VillagerRequest,
+)
 from app.models.ledger import (
     LedgerCardDaily,
     LedgerDaily,
@@ -17,13 +30,17 @@ from app.models.regions import Region
 from app.models.reviews import FlagReview
 
 __all__ = [
+    "AlertAck",
     "ApiToken",
     "AuditEvent",
     "Device",
     "FieldVisit",
+    "Finding",
     "FraudTalk",
     "FlagReview",
     "GridAssignment",
+    "Inspection",
+    "InspectionPolicy",
     "LedgerCardDaily",
     "LedgerDaily",
     "LedgerEntry",
@@ -31,9 +48,15 @@ __all__ = [
     "LedgerVillageMonthly",
     "LimitRule",
     "Organisation",
+    "PlannedVisit",
     "Region",
     "RiskAlert",
     "ServicePoint",
+    "Team",
+    "TeamMember",
     "Terminal",
+    "Training",
+    "TrainingAttendee",
     "User",
+    "VillagerRequest",
 ]

@@ -80,7 +80,7 @@ def parse(raw) -> Entry:
     """Check and normalise one pushed record; raise Rejected on the first problem."""
     if not isinstance(raw, dict):
         raise Rejected("record", "记录须为对象 must be an object")
-    rid = uuid_of(raw.get("id"), "id")
+    rid = _uuid(raw.get("id"), "id")
     if raw.get("type") != RECORD_TYPE:
         raise Rejected("type", f"记录类型须为 {RECORD_TYPE} must be '{RECORD_TYPE}'")
     data = raw.get("data")
@@ -102,7 +102,7 @@ def parse(raw) -> Entry:
     else:
         if data.get("point_id") is not None:
             raise Rejected("data.point_id", "入村业务不填服务点 a grid or mobile record has no point")
-        visit_id = uuid_of(data.get("visit_id"), "data.visit_id")
+        visit_id = _uuid(data.get("visit_id"), "data.visit_id")
         village_code = village(data.get("village_code"), "data.village_code")
     kind = data.get("kind")
     if kind not in _KINDS:
@@ -114,14 +114,14 @@ def parse(raw) -> Entry:
         raise Rejected("data.amount_fen", "余额查询金额须为0 must be 0 for a balance inquiry")
 
     card = _card(data.get("card_masked"))
-    voucher = text_of(data.get("voucher_no"), "data.voucher_no", 40)
-    note = text_of(data.get("note"), "data.note", 500)
-    occurred = instant(data.get("occurred_at"))
-    lon, lat = position(data.get("lon"), data.get("lat"))
+    voucher = _text(data.get("voucher_no"), "data.voucher_no", 40)
+    note = _text(data.get("note"), "data.note", 500)
+    occurred = _instant(data.get("occurred_at"))
+    lon, lat = _position(data.get("lon"), data.get("lat"))
 
     void_of = data.get("void_of")
     if void_of is not None:
-        void_of = uuid_of(void_of, "data.void_of")
+        void_of = _uuid(void_of, "data.void_of")
         if void_of == rid:
             raise Rejected("data.void_of", "不能冲正自身 a record cannot void itself")
     elif kind == "void":
@@ -159,7 +159,7 @@ def village(value, name) -> str:
     return value
 
 
-def uuid_of(value, name) -> str:
+def _uuid(value, name) -> str:
     if not isinstance(value, str) or len(value) > 64:
         raise Rejected(name, "须为UUID must be a UUID string")
     try:
@@ -185,7 +185,7 @@ def _card(value) -> str | None:
     return value
 
 
-def text_of(value, name, max_len) -> str | None:
+def _text(value, name, max_len) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -201,7 +201,7 @@ def text_of(value, name, max_len) -> str | None:
     return value or None
 
 
-def instant(value, name="data.occurred_at") -> datetime:
+def _instant(value, name="data.occurred_at") -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise Rejected(name, "须为带时区的ISO 8601时间 must be ISO 8601 with an offset")
     try:
@@ -215,10 +215,14 @@ def instant(value, name="data.occurred_at") -> datetime:
     return moment.astimezone(UTC)
 
 
-def position(lon, lat):
+def _position(lon, lat):
     if lon is None and lat is None:
         return None, None
     for name, value, bound in (("data.lon", lon, 180.0), ("data.lat", lat, 90.0)):
         if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > bound:
             raise Rejected(name, f"须为WGS-84坐标（±{bound:g}） must be a WGS-84 number within ±{bound:g}")
     return float(lon), float(lat)
+
+
+# The same checks for the field records (app/field), which hold the same kinds of value.
+uuid_of, text_of, instant, position = _uuid, _text, _instant, _position

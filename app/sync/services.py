@@ -13,6 +13,10 @@ Push, per batch, in one transaction:
   6. COMMIT, and only then answer. A crash before the commit loses the whole batch (the
      phone retries it); a crash after it makes the retry answer "duplicate".
 
+A grid worker's or field agent's batch (visits, talks, requests, inspections, business of
+channel grid/mobile) goes to app/field/sync.py, with the same guarantees; `alert_ack`
+records in any batch go to app/field/acks.py.
+
 Why the lock: the pull cursor is the server sequence `seq`, and a reader must never
 see seq N+1 committed while seq N is still in flight, or the cursor would skip N for
 ever. Sequences are handed out at insert time but become visible at commit, so two
@@ -38,6 +42,7 @@ from app.auth.scope import alert_covers, alert_in_force, may
 from app.core import geo
 from app.core.clock import SHANGHAI
 from app.extensions import db
+from app.field import acks as field_acks
 from app.field import sync as field_sync
 from app.models import Device, RiskAlert, ServicePoint
 from app.sync import records as rec
@@ -50,6 +55,7 @@ LOCK_NAMESPACE = 0x4C47  # first key of pg_advisory_xact_lock(int, int): the led
 
 NOT_YOUR_POINT = "data.point_id: 非本人服务点 not your point"
 CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
+NOT_YOUR_ALERT = "type: 此角色不确认风险提示 this role does not acknowledge alerts"
 POINT_CHANNEL_ONLY = "data.channel: 服务点只登记本点业务 a keeper logs channel 'point' only"
 REFUSED = "记录无法保存，请核对后重新录入 the database refused this record; re-enter it"
 
@@ -189,7 +195,18 @@ def push(user, device_id, records):
     point = db.session.get(ServicePoint, user.point_id) if user.role == "keeper" else None
     results = [None] * len(records)
     fresh, entries, repeats, first_seen = [], {}, [], {}
+    # Risk-alert acknowledgements ride in the same batch (app/field/acks.py); answered
+    # after the commit below, like every record.
+    ack_items = [(i, raw) for i, raw in enumerate(records) if field_sync.is_ack(raw)]
+    if ack_items and not may(user, "alerts.ack"):  # only the roles that acknowledge
+        for i, raw in ack_items:
+            results[i] = result(rec.record_id(raw), "rejected", NOT_YOUR_ALERT)
+    elif ack_items:
+        field_acks.apply(user, device_id, ack_items, results, result)
+        db.session.commit()
     for i, raw in enumerate(records):
+        if results[i] is not None:
+            continue
         try:
             entry = rec.parse(raw)
         except rec.Rejected as why:

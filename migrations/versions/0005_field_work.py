@@ -1,5 +1,6 @@
 """Field work: ledger channels (point, grid, mobile) with village code and visit id, the
-mobile-service kinds, the per-village rollup by channel, visits and anti-fraud talks.
+mobile-service kinds, the per-village rollup by channel, visits, anti-fraud talks and
+risk-alert acknowledgements, villagers' requests, inspections and their findings, mobile teams and their planned visits, trainings.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,6 +23,11 @@ OLD_KINDS = ("withdrawal", "balance_inquiry", "transfer", "cash_remittance", "bi
 NEW_KINDS = OLD_KINDS + ("card_repayment", "mobile_banking", "social_security")
 CHANNELS = ("point", "grid", "mobile")
 FIELD_CHANNELS = ("grid", "mobile")
+REQUEST_CATEGORIES = ("cash_service", "card_service", "fraud_report", "complaint", "credit",
+                      "social_security", "other")
+REQUEST_STATUSES = ("open", "assigned", "resolved", "closed")
+INSPECTION_ITEMS = ("terminal_works", "signage", "fee_list_posted", "notices_posted",
+                    "register_kept", "keeper_knows_rules", "cash_adequate")
 
 
 def _in(column, values):
@@ -147,8 +153,173 @@ def upgrade():
     op.create_index('ix_fraud_talks_user_seq', 'fraud_talks', ['user_id', 'seq'])
     op.create_index('ix_fraud_talks_visit', 'fraud_talks', ['visit_id'])
 
+    op.create_table('alert_acks',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('alert_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('device_id', sa.Integer(), nullable=True),
+        sa.Column('acked_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(['alert_id'], ['risk_alerts.id'], name=op.f('fk_alert_acks_alert_id_risk_alerts')),
+        sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_alert_acks_device_id_devices')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_alert_acks_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_acks')),
+    )
+    op.create_index('uq_alert_acks_alert_user', 'alert_acks', ['alert_id', 'user_id'], unique=True)
+    op.create_index(op.f('ix_alert_acks_user_id'), 'alert_acks', ['user_id'])
+
+    op.create_table('villager_requests',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('visit_id', UUID(as_uuid=False), nullable=True),
+        sa.Column('category', sa.String(length=20), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('deadline', sa.Date(), nullable=False),
+        sa.Column('status', sa.String(length=10), server_default='open', nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=False),
+        sa.Column('bank_path', sa.String(length=200, collation='C'), nullable=True),
+        sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.Column('assignee_id', sa.Integer(), nullable=True),
+        sa.Column('resolution', sa.Text(), nullable=True),
+        sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('feedback', sa.Text(), nullable=True),
+        sa.Column('satisfied', sa.Boolean(), nullable=True),
+        sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('body_hash', CHAR(length=64), nullable=False),
+        sa.CheckConstraint(_in('category', REQUEST_CATEGORIES), name=op.f('ck_villager_requests_category')),
+        sa.CheckConstraint(_in('status', REQUEST_STATUSES), name=op.f('ck_villager_requests_status')),
+        sa.CheckConstraint("status in ('open', 'assigned') or resolution is not null", name=op.f('ck_villager_requests_resolved_says_what')),
+        sa.CheckConstraint("status <> 'closed' or closed_at is not null", name=op.f('ck_villager_requests_closed_has_time')),
+        sa.CheckConstraint("status = 'open' or assignee_id is not null", name=op.f('ck_villager_requests_assigned_has_assignee')),
+        sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_villager_requests_assignee_id_users')),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_villager_requests_created_by_users')),
+        sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_villager_requests_village_code_regions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_villager_requests')),
+    )
+    op.create_index('ix_villager_requests_village_status', 'villager_requests', ['village_code', 'status'])
+    op.create_index('ix_villager_requests_due', 'villager_requests', ['deadline'],
+                    postgresql_where=sa.text("status in ('open', 'assigned')"))
+    op.create_index(op.f('ix_villager_requests_created_by'), 'villager_requests', ['created_by'])
+    op.create_index(op.f('ix_villager_requests_assignee_id'), 'villager_requests', ['assignee_id'])
+
+    op.create_table('inspection_policies',
+        sa.Column('bank_id', sa.Integer(), nullable=False),
+        sa.Column('every_days', sa.Integer(), nullable=False),
+        sa.Column('fix_days', sa.Integer(), nullable=False),
+        sa.CheckConstraint('every_days > 0 and fix_days > 0', name=op.f('ck_inspection_policies_positive_days')),
+        sa.ForeignKeyConstraint(['bank_id'], ['organisations.id'], name=op.f('fk_inspection_policies_bank_id_organisations')),
+        sa.PrimaryKeyConstraint('bank_id', name=op.f('pk_inspection_policies')),
+    )
+    op.create_table('inspections',
+        sa.Column('id', UUID(as_uuid=False), nullable=False),
+        sa.Column('point_id', sa.Integer(), nullable=False),
+        sa.Column('inspector_id', sa.Integer(), nullable=False),
+        sa.Column('county_code', CHAR(length=6), nullable=False),
+        sa.Column('inspected_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('failed_items', sa.ARRAY(sa.Text()), nullable=False),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.Column('body_hash', CHAR(length=64), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.CheckConstraint(f"failed_items <@ ARRAY[{','.join(repr(i) for i in INSPECTION_ITEMS)}]::text[]",
+                           name=op.f('ck_inspections_failed_items_known')),
+        sa.ForeignKeyConstraint(['inspector_id'], ['users.id'], name=op.f('fk_inspections_inspector_id_users')),
+        sa.ForeignKeyConstraint(['point_id'], ['service_points.id'], name=op.f('fk_inspections_point_id_service_points')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_inspections')),
+    )
+    op.create_index('ix_inspections_point_at', 'inspections', ['point_id', 'inspected_at'])
+    op.create_index(op.f('ix_inspections_inspector_id'), 'inspections', ['inspector_id'])
+    op.create_table('inspection_findings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('inspection_id', UUID(as_uuid=False), nullable=False),
+        sa.Column('point_id', sa.Integer(), nullable=False),
+        sa.Column('item', sa.String(length=24), nullable=False),
+        sa.Column('owner_id', sa.Integer(), nullable=True),
+        sa.Column('deadline', sa.Date(), nullable=False),
+        sa.Column('status', sa.String(length=10), server_default='open', nullable=False),
+        sa.Column('fix', sa.Text(), nullable=True),
+        sa.Column('fixed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('verified_by', sa.Integer(), nullable=True),
+        sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(_in('item', INSPECTION_ITEMS), name=op.f('ck_inspection_findings_item')),
+        sa.CheckConstraint("status in ('open','fixed','verified')", name=op.f('ck_inspection_findings_status')),
+        sa.CheckConstraint("status = 'open' or (fix is not null and fixed_at is not null)", name=op.f('ck_inspection_findings_fixed_says_how')),
+        sa.CheckConstraint("status <> 'verified' or verified_by is not null", name=op.f('ck_inspection_findings_verified_by_whom')),
+        sa.ForeignKeyConstraint(['inspection_id'], ['inspections.id'], name=op.f('fk_inspection_findings_inspection_id_inspections')),
+        sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_inspection_findings_owner_id_users')),
+        sa.ForeignKeyConstraint(['point_id'], ['service_points.id'], name=op.f('fk_inspection_findings_point_id_service_points')),
+        sa.ForeignKeyConstraint(['verified_by'], ['users.id'], name=op.f('fk_inspection_findings_verified_by_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection_findings')),
+    )
+    op.create_index('uq_inspection_findings_item', 'inspection_findings', ['inspection_id', 'item'], unique=True)
+    op.create_index('ix_inspection_findings_due', 'inspection_findings', ['deadline'],
+                    postgresql_where=sa.text("status = 'open'"))
+    op.create_index(op.f('ix_inspection_findings_point_id'), 'inspection_findings', ['point_id'])
+
+    op.create_table('teams',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('bank_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(['bank_id'], ['organisations.id'], name=op.f('fk_teams_bank_id_organisations')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
+    )
+    op.create_index('uq_teams_bank_name', 'teams', ['bank_id', 'name'], unique=True)
+    op.create_table('team_members',
+        sa.Column('team_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_team_members_team_id_teams')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_team_members_user_id_users')),
+        sa.PrimaryKeyConstraint('team_id', 'user_id', name=op.f('pk_team_members')),
+    )
+    op.create_index(op.f('ix_team_members_user_id'), 'team_members', ['user_id'])
+    op.create_table('planned_visits',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('team_id', sa.Integer(), nullable=False),
+        sa.Column('village_code', sa.String(length=12, collation='C'), nullable=False),
+        sa.Column('planned_on', sa.Date(), nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_planned_visits_created_by_users')),
+        sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_planned_visits_team_id_teams')),
+        sa.ForeignKeyConstraint(['village_code'], ['regions.code'], name=op.f('fk_planned_visits_village_code_regions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_planned_visits')),
+    )
+    op.create_index('uq_planned_visits_team_day_village', 'planned_visits',
+                    ['team_id', 'planned_on', 'village_code'], unique=True)
+
+    op.create_table('trainings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('topic', sa.String(length=200), nullable=False),
+        sa.Column('held_on', sa.Date(), nullable=False),
+        sa.Column('bank_id', sa.Integer(), nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['bank_id'], ['organisations.id'], name=op.f('fk_trainings_bank_id_organisations')),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_trainings_created_by_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_trainings')),
+    )
+    op.create_index('ix_trainings_bank_held', 'trainings', ['bank_id', 'held_on'])
+    op.create_table('training_attendees',
+        sa.Column('training_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['training_id'], ['trainings.id'], name=op.f('fk_training_attendees_training_id_trainings')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_training_attendees_user_id_users')),
+        sa.PrimaryKeyConstraint('training_id', 'user_id', name=op.f('pk_training_attendees')),
+    )
+    op.create_index(op.f('ix_training_attendees_user_id'), 'training_attendees', ['user_id'])
+
 
 def downgrade():
+    op.drop_table('training_attendees')
+    op.drop_table('trainings')
+    op.drop_table('planned_visits')
+    op.drop_table('team_members')
+    op.drop_table('teams')
+    op.drop_table('inspection_findings')
+    op.drop_table('inspections')
+    op.drop_table('inspection_policies')
+    op.drop_table('villager_requests')
+    op.drop_table('alert_acks')
     op.drop_table('fraud_talks')
     op.drop_table('field_visits')
     op.drop_table('ledger_village_daily')

@@ -6,6 +6,7 @@
 // and `online` do not.
 import * as api from './api.js';
 import { currentLang, errorKey, setLang, t } from './i18n.js';
+import { isFieldUser, startField } from './field.js';
 import { buildVoid, shanghaiDay } from './ledger.js';
 import { freshPosition, initRegister, locate, offerLocation, prefill, say } from './register.js';
 import {
@@ -37,6 +38,7 @@ async function boot() {
     showView('signin');
     return;
   }
+  if (isFieldUser(app.session.user)) { openField(); return; }
   openApp({ signedInNow: false });
   afterPaint(() => store.pruneSynced(Date.now() - KEEP_SYNCED_DAYS * 86_400_000).catch(() => {}));
 }
@@ -45,6 +47,11 @@ async function boot() {
  *  sync, the service worker, pruning) then never hold up the first screen on a slow phone. */
 function afterPaint(fn) {
   requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
+/** Grid workers and mobile team members get their own home (static/js/field.js). */
+function openField() {
+  startField(app.session, app.deviceId, { onSignOut });
 }
 
 /** Signed in (or signed in before, and the token may have expired): the register works.
@@ -66,7 +73,7 @@ function currentView() {
 
 function wire() {
   window.addEventListener('hashchange', () => {
-    if (!app.session) return;
+    if (!app.session || isFieldUser(app.session.user)) return;
     refresh().then(() => showView(currentView())); // its lists are drawn before it shows
   });
   window.addEventListener('online', () => triggerSync({ force: true }));
@@ -105,8 +112,9 @@ async function onSignIn(e) {
   try {
     const token = await api.login(form.username.value.trim(), form.password.value, app.deviceId);
     const user = await api.me(token.token);
-    if (user.role !== 'keeper' || !user.point_id) {
-      if (await (await import('./console/home.js')).openHome(token, user)) return; // console or field home
+    const field = isFieldUser(user);
+    if (!field && (user.role !== 'keeper' || !user.point_id)) {
+      if (await (await import('./console/home.js')).openHome(token, user)) return; // the console
       say(error, 'signin_not_keeper');
       return;
     }
@@ -116,6 +124,7 @@ async function onSignIn(e) {
     await store.setSetting('session', app.session);
     form.password.value = '';
     document.getElementById('signin-reauth').hidden = true;
+    if (field) { openField(); return; }
     location.hash = 'register';
     openApp({ signedInNow: true });
   } catch (err) {
@@ -203,7 +212,7 @@ function afterSave() {
 /** Run a sync unless the last one failed recently (then wait for the retry timer);
  *  `force` (button, `online`, start-up) ignores the wait. */
 async function triggerSync({ force = false } = {}) {
-  if (!app.session) return;
+  if (!app.session || isFieldUser(app.session.user)) return; // field.js syncs her records
   if (app.syncing) { app.again = true; return; }
   const last = await store.getSetting('sync_status');
   if (!force && last && last.status === 'failed' && Date.now() < last.at + backoffMs(last.failures, last.retry_after_ms)) {
@@ -251,7 +260,7 @@ function refresh() {
 
 /** Gather the snapshot the views draw. */
 async function draw() {
-  if (!app.session) return;
+  if (!app.session || isFieldUser(app.session.user)) return;
   const now = Date.now();
   const userId = app.session.user.id;
   const today = shanghaiDay(now);

@@ -3,9 +3,8 @@
 //
 //   supervisor, regulator, admin  -> the console at /console/ (back to `?next=` when the
 //                                    console sent her to sign in again)
-//   grid_worker, field_agent      -> static/js/field.js `openField(token, user)` when that
-//                                    module exists; otherwise false (the register's
-//                                    "not a keeper" message)
+// Grid workers and field agents never come here: the register opens their field home
+// (static/js/field.js) itself.
 export const CONSOLE_ROLES = ['supervisor', 'regulator', 'admin'];
 export const SESSION_KEY = 'zhunong.console.session';
 
@@ -14,13 +13,6 @@ export async function openHome(token, user) {
     const session = { token: token.token, expires_at: token.expires_at, user };
     try { localStorage.setItem(SESSION_KEY, JSON.stringify(session)); } catch { return false; }
     location.assign(consoleTarget(new URLSearchParams(location.search).get('next')));
-    return true;
-  }
-  if (user.role === 'grid_worker' || user.role === 'field_agent') {
-    let field = null;
-    try { field = await import('../field.js'); } catch { return false; }
-    if (typeof field.openField !== 'function') return false;
-    await field.openField(token, user);
     return true;
   }
   return false;

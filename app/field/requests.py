@@ -1,0 +1,208 @@
+"""Villagers' requests (诉求), closed loop: taken on a visit (offline, as a `request`
+record in the sync push) or online, assigned by the bank, resolved with what was done,
+closed with the villager's feedback. Past its deadline and not yet resolved, a request
+is overdue, and lists say so.
+
+Services take the acting user and raise app.core.exceptions errors; scope is
+app.auth.scope.request_scope (an id outside it answers 404).
+"""
+import hashlib
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import insert
+
+from app.auth.scope import request_scope, require, user_scope
+from app.core.clock import today
+from app.core.exceptions import Conflict, Forbidden, InvalidField, NotFound
+from app.core.paging import paginate
+from app.extensions import db
+from app.models import Region, User, VillagerRequest
+from app.models.field import REQUEST_CATEGORIES
+from app.sync import records as rec
+
+RECORD_TYPE = "request"
+CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
+OPEN = ("open", "assigned")
+ASSIGNABLE_ROLES = ("grid_worker", "field_agent", "supervisor")
+
+
+def _hash(*parts) -> str:
+    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+
+
+def _village(code, field="village_code"):
+    exists = db.session.scalar(select(Region.code).where(Region.code == code, Region.level == "village"))
+    if exists is None:
+        raise InvalidField(field, "无此村 no such village")
+    return code
+
+
+def _row(user, rid, values, taken_at, device_hash):
+    return dict(
+        id=rid, village_code=values["village_code"], county_code=values["village_code"][:6],
+        visit_id=values.get("visit_id"), category=values["category"], text=values["text"],
+        deadline=values["deadline"], created_by=user.id,
+        bank_path=user.org.path if user.org else None, taken_at=taken_at, body_hash=device_hash,
+    )
+
+
+# --- offline: `request` records in the push --------------------------------------------
+
+def parse(raw):
+    rid = rec.uuid_of(raw.get("id"), "id")
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise rec.Rejected("data", "缺少记录内容 must be an object")
+    if data.get("village_code") is None:
+        raise rec.Rejected("data.village_code", "诉求须指明村 a request needs its village")
+    values = {"village_code": rec.village(data.get("village_code"), "data.village_code")}
+    if data.get("category") not in REQUEST_CATEGORIES:
+        raise rec.Rejected("data.category", "类别无效 must be one of " + ", ".join(REQUEST_CATEGORIES))
+    values["category"] = data["category"]
+    values["text"] = rec.text_of(data.get("text"), "data.text", 2000)
+    if not values["text"]:
+        raise rec.Rejected("data.text", "须填写诉求内容 the request's text is required")
+    try:
+        values["deadline"] = date.fromisoformat(data.get("deadline"))
+    except (TypeError, ValueError):
+        raise rec.Rejected("data.deadline", "须为日期 YYYY-MM-DD must be a date") from None
+    visit_id = data.get("visit_id")
+    values["visit_id"] = rec.uuid_of(visit_id, "data.visit_id") if visit_id is not None else None
+    taken_at = rec.instant(data.get("taken_at"), "data.taken_at")
+    if values["deadline"] < taken_at.date():
+        raise rec.Rejected("data.deadline", "期限早于受理日期 the deadline is before the request")
+    body = _hash(rid, values["village_code"], values["category"], values["text"],
+                 values["deadline"], values["visit_id"], taken_at.isoformat())
+    return rid, values, taken_at, body
+
+
+def apply(user, items, results, result):
+    """Store pushed requests [(index, raw)]; the caller commits before answering."""
+    for i, raw in items:
+        try:
+            rid, values, taken_at, body = parse(raw)
+        except rec.Rejected as why:
+            results[i] = result(rec.record_id(raw), "rejected", f"{why.field}: {why.reason}")
+            continue
+        stored = db.session.get(VillagerRequest, rid)
+        if stored is not None:
+            same = stored.body_hash == body and stored.created_by == user.id
+            results[i] = result(rid, "duplicate") if same else result(rid, "conflict", CONFLICT)
+            continue
+        try:
+            _village(values["village_code"], "data.village_code")
+        except InvalidField as why:
+            results[i] = result(rid, "rejected", f"data.village_code: {why.message}")
+            continue
+        inserted = db.session.execute(
+            insert(VillagerRequest).values(**_row(user, rid, values, taken_at, body))
+            .on_conflict_do_nothing(index_elements=["id"]).returning(VillagerRequest.id)
+        ).scalar()
+        results[i] = result(rid, "accepted") if inserted else result(rid, "conflict", CONFLICT)
+
+
+# --- online ---------------------------------------------------------------------------
+
+def create(user, data):
+    require(user, "requests.create")
+    _village(data["village_code"])
+    if data.get("visit_id") is not None:
+        data = {**data, "visit_id": str(data["visit_id"])}
+    now = datetime.now(UTC)
+    if data["deadline"] < today():
+        raise InvalidField("deadline", "期限已过 the deadline is in the past")
+    rid = str(uuid.uuid4())
+    body = _hash(rid, data["village_code"], data["category"], data["text"], data["deadline"])
+    db.session.add(VillagerRequest(**_row(user, rid, data, now, body)))
+    db.session.commit()
+    return get(user, rid)
+
+
+def _overdue():
+    return and_(VillagerRequest.status.in_(OPEN), VillagerRequest.deadline < today())
+
+
+def _query(user):
+    return (
+        select(VillagerRequest, Region.name.label("village_name"),
+               _overdue().label("overdue"))
+        .join(Region, Region.code == VillagerRequest.village_code)
+        .where(request_scope(user))
+    )
+
+
+def _item(req, village_name, overdue):
+    item = {c.name: getattr(req, c.name) for c in VillagerRequest.__table__.columns}
+    item.update(village_name=village_name, overdue=overdue)
+    return item
+
+
+def list_requests(user, args):
+    require(user, "requests.read")
+    stmt = _query(user)
+    if args.get("status"):
+        stmt = stmt.where(VillagerRequest.status == args["status"])
+    if args.get("overdue") is not None:
+        stmt = stmt.where(_overdue() if args["overdue"] else ~_overdue())
+    if args.get("region"):
+        stmt = stmt.where(VillagerRequest.village_code.startswith(args["region"]))
+    # Overdue first (they stand out), then by deadline.
+    page = paginate(stmt, args, (_overdue().desc(), VillagerRequest.deadline, VillagerRequest.id), rows=True)
+    page["items"] = [_item(m["VillagerRequest"], m["village_name"], m["overdue"])
+                     for m in page["items"]]
+    return page
+
+
+def get(user, request_id, lock=False):
+    stmt = _query(user).where(VillagerRequest.id == str(request_id))
+    if lock:
+        stmt = stmt.with_for_update(of=VillagerRequest)
+    row = db.session.execute(stmt).first()
+    if row is None:
+        raise NotFound("未找到该诉求 No such request (or outside your scope)")
+    return _item(row[0], row.village_name, row.overdue)
+
+
+def _load(user, request_id):
+    get(user, request_id, lock=True)  # scope and row lock: concurrent changes queue up
+    return db.session.get(VillagerRequest, str(request_id))
+
+
+def assign(user, request_id, assignee_id):
+    require(user, "requests.assign")
+    req = _load(user, request_id)
+    if req.status not in OPEN:
+        raise Conflict(f"诉求已{req.status} the request is already {req.status}")
+    assignee = db.session.scalar(select(User).where(User.id == assignee_id, user_scope(user)))
+    if assignee is None or assignee.role not in ASSIGNABLE_ROLES or not assignee.active:
+        raise InvalidField("assignee_id", "须为本行的网格员、流动服务队员或管理员 not one of your staff")
+    req.assignee_id, req.status = assignee.id, "assigned"
+    db.session.commit()
+    return get(user, request_id)
+
+
+def resolve(user, request_id, resolution):
+    require(user, "requests.resolve")
+    req = _load(user, request_id)
+    if req.status != "assigned":
+        raise Conflict("只能办结已分派的诉求 only an assigned request can be resolved")
+    if user.role not in ("supervisor", "admin") and req.assignee_id != user.id:
+        raise Forbidden("只有被分派人可办结 only the assignee resolves it")
+    req.resolution, req.resolved_at, req.status = resolution, datetime.now(UTC), "resolved"
+    db.session.commit()
+    return get(user, request_id)
+
+
+def close(user, request_id, feedback, satisfied):
+    require(user, "requests.close")
+    req = _load(user, request_id)
+    if req.status != "resolved":
+        raise Conflict("只能关闭已办结的诉求 only a resolved request can be closed")
+    if user.role not in ("supervisor", "admin") and user.id not in (req.created_by, req.assignee_id):
+        raise Forbidden("只有受理人、被分派人或银行可回访关闭 only the taker, the assignee or the bank closes it")
+    req.feedback, req.satisfied = feedback, satisfied
+    req.closed_at, req.status = datetime.now(UTC), "closed"
+    db.session.commit()
+    return get(user, request_id)

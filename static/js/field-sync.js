@@ -1,0 +1,80 @@
+// The field worker's sync: her queued visits, talks and visit business go through the
+// same push as a keeper's register (exactly once by client id), then her villages,
+// points, alerts and records come from /api/v1/field/pull under a cursor.
+//
+// A record leaves the queue only on the server's answer for that record; a failed
+// request leaves everything queued for the next try.
+import { ApiError } from './api.js';
+import * as fstore from './field-store.js';
+
+const BATCH_SIZE = 500;
+const LOCK = 'zhunong-field-sync';
+const MAX_PULL_PAGES = 20;
+const TIMEOUT_MS = 20000;
+
+async function call(method, path, token, json) {
+  const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
+  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, cache: 'no-store', signal: AbortSignal.timeout(TIMEOUT_MS),
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+  } catch {
+    throw new ApiError(0, '无法连接服务器 Server unreachable');
+  }
+  let body = null;
+  try { body = await response.json(); } catch { /* empty body */ }
+  if (!response.ok) {
+    throw new ApiError(response.status, (body && body.error && body.error.message) || `HTTP ${response.status}`, body);
+  }
+  return body;
+}
+
+/** Push then pull, one at a time across tabs. Resolves {status: 'ok'|'failed'|'auth', error}. */
+export async function syncField(session, deviceId) {
+  const run = () => syncOnce(session, deviceId);
+  return navigator.locks ? navigator.locks.request(LOCK, run) : run();
+}
+
+async function syncOnce(session, deviceId) {
+  try {
+    const queued = await fstore.queued(session.user.id);
+    for (let i = 0; i < queued.length; i += BATCH_SIZE) {
+      const batch = queued.slice(i, i + BATCH_SIZE);
+      const body = await call('POST', '/api/v1/sync/push', session.token, {
+        device_id: deviceId,
+        records: batch.map((r) => ({ id: r.id, type: r.type, data: r.data })),
+      });
+      const ids = new Set(batch.map((r) => r.id));
+      await fstore.applyResults(((body && body.results) || []).filter((r) => r && ids.has(r.id)));
+    }
+    await pullOnce(session);
+  } catch (err) {
+    const status = err instanceof ApiError && err.status === 401 ? 'auth' : 'failed';
+    await fstore.put('sync_status', { status, error: String(err.message || err), at: Date.now() });
+    return { status, error: err.message };
+  }
+  await fstore.put('sync_status', { status: 'ok', at: Date.now(), ok_at: Date.now() });
+  return { status: 'ok' };
+}
+
+async function pullOnce(session) {
+  const previous = (await fstore.get('pull')) || {};
+  let cursor = previous.cursor ?? 0;
+  let body = null;
+  for (let page = 0; page < MAX_PULL_PAGES; page += 1) {
+    body = await call('GET', `/api/v1/field/pull?cursor=${encodeURIComponent(cursor)}`, session.token);
+    cursor = body.cursor ?? cursor;
+    if (!body.has_more) break;
+  }
+  await fstore.put('pull', {
+    cursor,
+    channel: body.channel,
+    villages: body.villages || [],
+    points: body.points || [],
+    alerts: body.alerts || [],
+    pulled_at: Date.now(),
+  });
+}
