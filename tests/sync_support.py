@@ -10,6 +10,9 @@ from app.extensions import db
 from app.models import LimitRule
 
 PUSH = "/api/v1/sync/push"
+# Everything a push writes, and what refers to it: emptied between state-machine runs.
+LEDGER_TABLES = ("ledger_entries, ledger_daily, ledger_card_daily, ledger_village_daily, "
+                 "ledger_village_monthly, flag_reviews, field_visits, fraud_talks")
 
 
 # The columns of a seeded rule that say what it is (not its id or insertion time).

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests.field_support import V1, V2, business, talk, village_rollup_matches_recount, visit
-from tests.sync_support import PUSH
+from tests.sync_support import LEDGER_TABLES, PUSH
 
 KINDS = ["withdrawal", "transfer", "card_repayment", "bill_payment", "balance_inquiry"]
 DAYS = [f"2026-0{m}-{d:02d}T{h:02d}:00:00+08:00" for m in (3, 4) for d in (1, 2) for h in (0, 12, 23)]
@@ -31,9 +31,7 @@ def test_field_exactly_once_in_any_order(app, client, world, login, rules):
         def __init__(self):
             super().__init__()
             with app.app_context():
-                db.session.execute(text(
-                    "TRUNCATE field_visits, fraud_talks, ledger_entries, ledger_daily, "
-                    "ledger_village_daily, ledger_card_daily"))
+                db.session.execute(text(f"TRUNCATE {LEDGER_TABLES}"))
                 db.session.commit()
                 db.session.remove()
             self.visits = []  # every visit the phone made (sent or not)

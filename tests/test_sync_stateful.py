@@ -8,7 +8,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.sync_support import PUSH, record, rollup_matches_recount
+from tests.sync_support import LEDGER_TABLES, PUSH, record, rollup_matches_recount
 
 KINDS = ["withdrawal", "transfer", "cash_remittance", "bill_payment", "balance_inquiry"]
 DAYS = [f"2026-0{m}-{d:02d}T{h:02d}:00:00+08:00" for m in (3, 4) for d in (1, 2) for h in (0, 12, 23)]
@@ -29,7 +29,7 @@ def test_exactly_once_under_resends_and_lost_responses(app, client, world, login
         def __init__(self):
             super().__init__()
             with app.app_context():
-                db.session.execute(text("TRUNCATE ledger_entries, ledger_daily, ledger_card_daily"))
+                db.session.execute(text(f"TRUNCATE {LEDGER_TABLES}"))
                 db.session.commit()
                 db.session.remove()
             self.acked = {}  # id -> the record the server acknowledged
