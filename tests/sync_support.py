@@ -13,13 +13,21 @@ from app.models import LimitRule
 PUSH = "/api/v1/sync/push"
 
 
-def load_pboc_rules():
-    """Insert the limit rules migration 0002 seeds."""
+def pboc_rules():
+    """The limit rules migration 0002 seeds."""
     path = Path(__file__).resolve().parent.parent / "migrations/versions/0002_ledger.py"
     spec = importlib.util.spec_from_file_location("migration_0002", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    db.session.add_all(LimitRule(**row) for row in module.PBOC_LIMIT_RULES)
+    return module.PBOC_LIMIT_RULES
+
+
+def load_pboc_rules():
+    """Put back the limit rules migration 0002 seeds, unless they are there: a fresh
+    database has them from the migration, and tables are truncated after each test."""
+    if db.session.execute(text("select count(*) from limit_rules")).scalar():
+        return
+    db.session.add_all(LimitRule(**row) for row in pboc_rules())
     db.session.commit()
 
 

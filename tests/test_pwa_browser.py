@@ -5,6 +5,7 @@ and the records reach the database exactly once when the server is back.
 """
 import re
 import shutil
+import time
 import uuid
 
 import pytest
@@ -66,6 +67,15 @@ def ledger_rows(app, point_id=None):
         rows = db.session.execute(text(sql), params).mappings().all()
         db.session.remove()
     return [dict(r) for r in rows]
+
+
+def wait_until(page, condition, what, timeout=30):
+    """Poll a condition while Playwright keeps dispatching the browser's events."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        page.wait_for_timeout(50)
 
 
 def banner_text(page):
@@ -192,8 +202,8 @@ def test_expired_sign_in_keeps_queue_until_she_signs_in_again(app, world, phone)
     sign_in(page, "keeper_a", factories.PASSWORD)
     wait_for_service_worker(page)
     page.wait_for_selector("#point-name:has-text('前进村')")
-    with app.app_context():  # her phone's sign-in is revoked (or has expired) on the server
-        db.session.execute(text("update api_tokens set revoked_at = now()"))
+    with app.app_context():  # her phone's sign-in expires on the server (not revoked)
+        db.session.execute(text("update api_tokens set expires_at = now() - interval '1 second'"))
         db.session.commit()
         db.session.remove()
 
@@ -377,15 +387,12 @@ def test_background_sync_sends_the_outbox_with_the_app_closed(app, world, phone,
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    blank.wait_for_timeout(300)
+    wait_until(blank, lambda: any(not r.get("isDeleted") for r in registrations), "the worker is listed")
     registration = next(r for r in registrations if not r.get("isDeleted"))
     gunicorn_server.start()
     cdp.send("ServiceWorker.dispatchSyncEvent", {
         "origin": gunicorn_server.url, "registrationId": registration["registrationId"],
         "tag": "outbox", "lastChance": False,
     })
-    for _ in range(100):
-        if len(ledger_rows(app)) == 2:
-            break
-        blank.wait_for_timeout(100)
+    wait_until(blank, lambda: len(ledger_rows(app)) == 2, "the outbox reached the server")
     assert sorted(r["id"] for r in ledger_rows(app)) == queued
