@@ -52,6 +52,7 @@ run: demo
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --no-control-socket --access-logfile - wsgi:app
 
 test: setup
+	npm test --silent
 	$(BIN)/pytest
 
 bench: migrate
