@@ -396,3 +396,86 @@ def test_background_sync_sends_the_outbox_with_the_app_closed(app, world, phone,
     })
     wait_until(blank, lambda: len(ledger_rows(app)) == 2, "the outbox reached the server")
     assert sorted(r["id"] for r in ledger_rows(app)) == queued
+
+
+# --- the browser itself offline, and an answer lost on the way back ----------------------
+
+def _states(page):
+    return {e["id"]: e["sync"]["state"] for e in local_entries(page)}
+
+
+def test_browser_offline_then_online_event_sends_the_outbox(app, world, chromium, gunicorn_server):
+    """Playwright's offline mode (the server stays up): records wait in the outbox, and the
+    browser's `online` event sends them, each once. The page's clock is the test's and
+    stands still, and no service worker runs (no Background Sync), so only `online` can
+    have sent them."""
+    phone = new_phone(chromium, gunicorn_server.url, service_workers="block")
+    try:
+        _offline_then_online(app, phone)
+    finally:
+        phone.close()
+
+
+def _offline_then_online(app, phone):
+    page = phone.new_page()
+    page.clock.install()
+    sign_in(page, "keeper_a", factories.PASSWORD)
+    page.wait_for_selector("#point-name:has-text('前进村')")
+    phone.set_offline(True)
+    log_record(page, "withdrawal", quick="200", bin_="622848", last4="1111", voucher="000501")
+    log_record(page, "transfer", amount="300", bin_="621700", last4="2222", voucher="000502")
+    page.click("#view-register button[data-action=sync]")  # she tries anyway: it fails
+    wait_until(page, lambda: page.evaluate("navigator.onLine") is False, "the browser is offline")
+    states = _states(page)
+    assert len(states) == 2 and set(states.values()) == {"queued"}
+    assert banner_text(page).startswith("2 条待同步")
+    assert ledger_rows(app) == []  # nothing got out
+    phone.set_offline(False)  # fires `online`: no tap, no timer
+    wait_until(page, lambda: set(_states(page).values()) == {"synced"}, "the outbox is sent")
+    page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
+    assert sorted(r["id"] for r in ledger_rows(app)) == sorted(states)
+
+
+def test_answer_lost_after_commit_is_retried_by_the_timer_as_a_duplicate(app, world, chromium,
+                                                                          gunicorn_server):
+    """The server commits the push but its answer never reaches the phone (the route drops
+    it). The outbox keeps the records queued; the retry timer (the page's clock is the
+    test's) sends them again, the server answers "duplicate", and nothing is stored twice."""
+    context = new_phone(chromium, gunicorn_server.url, service_workers="block")
+    try:
+        page = context.new_page()
+        page.clock.install()
+        answers = {"drop": True, "lost": 0, "delivered": 0}
+
+        def lose_answers(route):
+            response = route.fetch()  # the server stores the batch and answers ...
+            if answers["drop"]:
+                answers["lost"] += 1
+                route.abort("connectionreset")  # ... and the answer is lost on the way
+            else:
+                answers["delivered"] += 1
+                route.fulfill(response=response)
+
+        sign_in(page, "keeper_a", factories.PASSWORD)
+        page.wait_for_selector("#point-name:has-text('前进村')")
+        page.route("**/api/v1/sync/push", lose_answers)
+        log_record(page, "bill_payment", amount="45", voucher="DF0501")
+        log_record(page, "withdrawal", quick="500", bin_="622848", last4="3333", voucher="000503")
+        page.click("#view-register button[data-action=sync]")
+        wait_until(page, lambda: len(ledger_rows(app)) == 2 and not page.evaluate(
+            "document.querySelector('#view-register button[data-action=sync]').disabled"),
+            "both records are committed and the sync gave up")
+        states = _states(page)
+        assert answers["lost"] >= 1 and answers["delivered"] == 0
+        assert len(states) == 2 and set(states.values()) == {"queued"}  # the phone never heard back
+        assert banner_text(page).startswith("2 条待同步")
+        committed = sorted(r["id"] for r in ledger_rows(app))
+        assert sorted(states) == committed
+        answers["drop"] = False
+        page.clock.run_for("05:00")  # the retry timer (backoff), not a tap
+        wait_until(page, lambda: set(_states(page).values()) == {"synced"}, "the retry is answered")
+        assert answers["delivered"] >= 1
+        assert sorted(r["id"] for r in ledger_rows(app)) == committed  # stored once
+        page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
+    finally:
+        context.close()
