@@ -406,9 +406,8 @@ def _states(page):
 
 def test_browser_offline_then_online_event_sends_the_outbox(app, world, chromium, gunicorn_server):
     """Playwright's offline mode (the server stays up): records wait in the outbox, and the
-    browser's `online` event sends them, each once. The page's clock is the test's and
-    stands still, and no service worker runs (no Background Sync), so only `online` can
-    have sent them."""
+    browser's `online` event sends them, each once. No service worker runs (no Background
+    Sync) and the retry timer is five minutes away, so only `online` can have sent them."""
     phone = new_phone(chromium, gunicorn_server.url, service_workers="block")
     try:
         _offline_then_online(app, phone)
@@ -418,7 +417,6 @@ def test_browser_offline_then_online_event_sends_the_outbox(app, world, chromium
 
 def _offline_then_online(app, phone):
     page = phone.new_page()
-    page.clock.install()
     sign_in(page, "keeper_a", factories.PASSWORD)
     page.wait_for_selector("#point-name:has-text('前进村')")
     phone.set_offline(True)
@@ -430,6 +428,13 @@ def _offline_then_online(app, phone):
     assert len(states) == 2 and set(states.values()) == {"queued"}
     assert banner_text(page).startswith("2 条待同步")
     assert ledger_rows(app) == []  # nothing got out
+    # Make the last failure look like the tenth in a row: the retry timer and the minute
+    # tick then wait five minutes, so only a forced sync (`online`) sends within the wait.
+    page.evaluate(f"""async () => {{
+        const store = await import('{STORE}');
+        const status = await store.getSetting('sync_status');
+        await store.setSetting('sync_status', {{ ...status, failures: 10, at: Date.now() }});
+    }}""")
     phone.set_offline(False)  # fires `online`: no tap, no timer
     wait_until(page, lambda: set(_states(page).values()) == {"synced"}, "the outbox is sent")
     page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
