@@ -29,7 +29,7 @@ from app.auth import tokens
 from app.config import TestConfig
 from app.extensions import db
 from app.models import LimitRule, RiskAlert, User
-from tests.sync_support import rollup_matches_recount
+from tests.sync_support import record, rollup_matches_recount
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = 8
@@ -99,10 +99,13 @@ def aim(case, ids, point_id=None):
         if name in ids:
             pool = ids[name]
             case.path_parameters[name] = pool[next(_turn) % len(pool)]
-    if point_id is not None and isinstance(case.body, dict):
-        for rec in case.body.get("records") or []:
+    if point_id is not None and isinstance(case.body, dict) and isinstance(case.body.get("records"), list):
+        for rec in case.body["records"]:
             if isinstance(rec, dict) and isinstance(rec.get("data"), dict):
                 rec["data"]["point_id"] = point_id
+        # One well-formed record among the fuzzed ones, so every aimed batch is stored
+        # through the insert and rollup statement.
+        case.body["records"] = case.body["records"][:999] + [record(point_id, amount_fen=next(_turn) * 1000)]
 
 
 SETTINGS = settings(
