@@ -52,6 +52,7 @@ run: demo
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py --pid .gunicorn.pid wsgi:app
 
 test: setup
+	npm test --silent
 	$(BIN)/pytest
 
 bench: migrate

@@ -8,6 +8,7 @@ the one place that turns them (and webargs' and the database's errors) into resp
 """
 import logging
 
+from apispec import BasePlugin
 from flask import current_app, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
@@ -79,10 +80,33 @@ def _wants_json():
     return request.path.startswith(("/api", "/tiles", "/ogc")) or request.path == "/healthz"
 
 
+class _ErrorStatuses(BasePlugin):
+    """Documents, on every operation, the error statuses any of them may answer (instead
+    of a catch-all `default`, which would let any status conform to the document)."""
+
+    COMMON = {"400": "BAD_REQUEST", "401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND",
+              "409": "CONFLICT"}
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            for status, name in self.COMMON.items():
+                responses.setdefault(status, name)
+            if path and path.endswith("/auth/login"):
+                responses.setdefault("429", "TOO_MANY_REQUESTS")
+
+
 class JsonErrorApi(Api):
     """flask-smorest Api whose errors use the product's error shape."""
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        plugin = _ErrorStatuses()
+        plugin.init_spec(self.spec)
+        self.spec.plugins.append(plugin)
 
     def handle_http_exception(self, error):
         status = error.code or 500

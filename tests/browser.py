@@ -67,10 +67,12 @@ def phone(chromium, gunicorn_server):
     context.close()
 
 
-def new_phone(chromium, base_url):
+def new_phone(chromium, base_url, **options):
     """A fresh phone: its own storage, service worker and IndexedDB; zh-CN, Shanghai time,
-    location permitted and set to the keeper's shop. The caller closes it."""
+    location permitted and set to the keeper's shop. The caller closes it. Other options
+    go to new_context (service_workers="block" lets page.route see every request)."""
     context = chromium.new_context(
+        **options,
         viewport=PHONE,
         device_scale_factor=2,
         is_mobile=True,

@@ -6,7 +6,6 @@ in-process test client, to a live HTTP server and to the browser; after each tes
 mutable tables are truncated.
 """
 import os
-import threading
 import uuid
 
 import psycopg
@@ -14,7 +13,6 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import DEFAULT_DATABASE_URL, TestConfig
@@ -135,22 +133,3 @@ def login(client):
         return {"Authorization": f"Bearer {resp.get_json()['token']}"}
 
     return _login
-
-
-class LiveServer:
-    def __init__(self, app):
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app over real HTTP, in a thread of the test process, on the test database."""
-    server = LiveServer(app)
-    yield server
-    server.stop()

@@ -28,7 +28,10 @@ def seeded_rules():
 
 
 def load_pboc_rules():
-    """Insert again the PBoC limit rules the migrations seed."""
+    """Put back the PBoC limit rules the migrations seed, unless they are there: a fresh
+    database has them from the migration, and tables are truncated after each test."""
+    if db.session.execute(text("select count(*) from limit_rules")).scalar():
+        return
     db.session.add_all(LimitRule(**row) for row in current_app.config["TEST_SEEDED_LIMIT_RULES"])
     db.session.commit()
 
@@ -69,29 +72,62 @@ def ledger_count(app, ids=None):
         return n
 
 
-RECOUNT = """
-    select point_id, (occurred_at at time zone 'Asia/Shanghai')::date as day, kind,
-           count(*) as n, sum(amount_fen) as amount
+# A void counts from the same point, or for field business from the same person.
+LIVE = """
     from ledger_entries e
     where void_of is null
       and not exists (select 1 from ledger_entries v
-                      where v.void_of = e.id and v.point_id = e.point_id)
-    group by 1, 2, 3
+                      where v.void_of = e.id
+                        and (v.point_id = e.point_id
+                             or (v.user_id = e.user_id and v.channel <> 'point'
+                                 and e.channel <> 'point')))
 """
+# ledger_daily holds the point channel only.
+RECOUNT = """
+    select point_id, (occurred_at at time zone 'Asia/Shanghai')::date as day, kind,
+           count(*) as n, sum(amount_fen) as amount
+""" + LIVE + " and channel = 'point' group by 1, 2, 3"
+# The per-card totals behind the over-the-daily-cap flag: one card, one county, one day.
+CARD_RECOUNT = """
+    select county_code, card_masked, (occurred_at at time zone 'Asia/Shanghai')::date as day,
+           kind, count(*) as n, sum(amount_fen) as amount
+""" + LIVE + " and card_masked is not null group by 1, 2, 3, 4"
 
 
-def rollup_matches_recount(app):
-    """True when ledger_daily equals a recount of the live (not voided) records."""
+def rollups(app):
+    """(ledger_daily, ledger_card_daily) as dicts, rows counting nothing left out."""
     with app.app_context():
-        recount = {
-            (r.point_id, r.day, r.kind): (r.n, r.amount)
-            for r in db.session.execute(text(RECOUNT))
-        }
-        rollup = {
+        daily = {
             (r.point_id, r.day, r.kind): (r.count, r.amount_fen)
             for r in db.session.execute(text("select * from ledger_daily"))
             if r.count or r.amount_fen
         }
+        card = {
+            (r.county_code, r.card_masked, r.day, r.kind): (r.count, r.amount_fen)
+            for r in db.session.execute(text("select * from ledger_card_daily"))
+            if r.count or r.amount_fen
+        }
         db.session.remove()
-    assert rollup == recount
+    return daily, card
+
+
+def recounts(app):
+    """The same two tables recounted from the live (not voided) records."""
+    with app.app_context():
+        daily = {(r.point_id, r.day, r.kind): (r.n, r.amount) for r in db.session.execute(text(RECOUNT))}
+        card = {
+            (r.county_code, r.card_masked, r.day, r.kind): (r.n, r.amount)
+            for r in db.session.execute(text(CARD_RECOUNT))
+        }
+        db.session.remove()
+    return daily, card
+
+
+def rollup_matches_recount(app):
+    """True when both rollups, ledger_daily and ledger_card_daily, equal a recount of the
+    live (not voided) records."""
+    daily, card = rollups(app)
+    daily_recount, card_recount = recounts(app)
+    assert daily == daily_recount
+    assert card == card_recount
     return True

@@ -142,16 +142,19 @@ def test_cli_missing_columns_and_unknown_bank(runner, world, tmp_path):
 # --- coordinate systems -----------------------------------------------------------------
 
 def test_gcj02_and_bd09_conversion_matches_published_vectors():
-    # Reference values from the coordtransform (wandergis) documentation for 116.404, 39.915.
-    assert to_wgs84(116.404, 39.915, "gcj02") == pytest.approx(
-        (116.39775550083061, 39.91359571849836), abs=1e-9)
+    # Reference values from the coordtransform (wandergis) documentation for 116.404, 39.915
+    # are its one-step inverse, within a few centimetres here; the exact inverse maps back.
+    exact = to_wgs84(116.404, 39.915, "gcj02")
+    assert exact == pytest.approx((116.39775550083061, 39.91359571849836), abs=1e-6)
+    assert wgs84_to_gcj02(*exact) == pytest.approx((116.404, 39.915), abs=1e-9)
     assert to_wgs84(116.404, 39.915, "wgs84") == (116.404, 39.915)
     # BD-09 is GCJ-02 shifted again; the same documentation gives 116.404, 39.915 (BD-09)
     # as 116.39762729119315, 39.90865673957631 in GCJ-02.
     assert bd09_to_gcj02(116.404, 39.915) == pytest.approx(
         (116.39762729119315, 39.90865673957631), abs=1e-9)
+    # (Those are again a one-step inverse; the exact conversion is within 10 cm of it.)
     assert to_wgs84(116.404, 39.915, "bd09") == pytest.approx(
-        to_wgs84(116.39762729119315, 39.90865673957631, "gcj02"), abs=1e-7)
+        to_wgs84(116.39762729119315, 39.90865673957631, "gcj02"), abs=1e-6)
 
 
 def test_gcj02_file_is_stored_as_wgs84(runner, world, ctx, tmp_path):

@@ -5,6 +5,7 @@ and the records reach the database exactly once when the server is back.
 """
 import re
 import shutil
+import time
 import uuid
 
 import pytest
@@ -66,6 +67,15 @@ def ledger_rows(app, point_id=None):
         rows = db.session.execute(text(sql), params).mappings().all()
         db.session.remove()
     return [dict(r) for r in rows]
+
+
+def wait_until(page, condition, what, timeout=30):
+    """Poll a condition while Playwright keeps dispatching the browser's events."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        page.wait_for_timeout(50)
 
 
 def banner_text(page):
@@ -192,8 +202,8 @@ def test_expired_sign_in_keeps_queue_until_she_signs_in_again(app, world, phone)
     sign_in(page, "keeper_a", factories.PASSWORD)
     wait_for_service_worker(page)
     page.wait_for_selector("#point-name:has-text('前进村')")
-    with app.app_context():  # her phone's sign-in is revoked (or has expired) on the server
-        db.session.execute(text("update api_tokens set revoked_at = now()"))
+    with app.app_context():  # her phone's sign-in expires on the server (not revoked)
+        db.session.execute(text("update api_tokens set expires_at = now() - interval '1 second'"))
         db.session.commit()
         db.session.remove()
 
@@ -384,17 +394,14 @@ def test_background_sync_sends_the_outbox_with_the_app_closed(app, world, phone,
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    blank.wait_for_timeout(300)
+    wait_until(blank, lambda: any(not r.get("isDeleted") for r in registrations), "the worker is listed")
     registration = next(r for r in registrations if not r.get("isDeleted"))
     gunicorn_server.start()
     cdp.send("ServiceWorker.dispatchSyncEvent", {
         "origin": gunicorn_server.url, "registrationId": registration["registrationId"],
         "tag": "outbox", "lastChance": False,
     })
-    for _ in range(100):
-        if len(ledger_rows(app)) == 2:
-            break
-        blank.wait_for_timeout(100)
+    wait_until(blank, lambda: len(ledger_rows(app)) == 2, "the outbox reached the server")
     assert sorted(r["id"] for r in ledger_rows(app)) == queued
 
 
@@ -813,3 +820,89 @@ def test_store_upgrade_keeps_queued_records_and_counts_them_in_one_read(app, wor
     assert result["version"] == 2
     assert result["summary"] == {"waiting": 2, "oldest": 1000, "refused": 1}
     assert sorted(result["owners"]) == [["o1", 8], ["q1", 7], ["q2", 7], ["r1", 7]]
+# --- the browser itself offline, and an answer lost on the way back ----------------------
+
+def _states(page):
+    return {e["id"]: e["sync"]["state"] for e in local_entries(page)}
+
+
+def test_browser_offline_then_online_event_sends_the_outbox(app, world, chromium, gunicorn_server):
+    """Playwright's offline mode (the server stays up): records wait in the outbox, and the
+    browser's `online` event sends them, each once. No service worker runs (no Background
+    Sync) and the retry timer is five minutes away, so only `online` can have sent them."""
+    phone = new_phone(chromium, gunicorn_server.url, service_workers="block")
+    try:
+        _offline_then_online(app, phone)
+    finally:
+        phone.close()
+
+
+def _offline_then_online(app, phone):
+    page = phone.new_page()
+    sign_in(page, "keeper_a", factories.PASSWORD)
+    page.wait_for_selector("#point-name:has-text('前进村')")
+    phone.set_offline(True)
+    log_record(page, "withdrawal", quick="200", bin_="622848", last4="1111", voucher="000501")
+    log_record(page, "transfer", amount="300", bin_="621700", last4="2222", voucher="000502")
+    page.click("#view-register button[data-action=sync]")  # she tries anyway: it fails
+    wait_until(page, lambda: page.evaluate("navigator.onLine") is False, "the browser is offline")
+    states = _states(page)
+    assert len(states) == 2 and set(states.values()) == {"queued"}
+    assert banner_text(page).startswith("2 条待同步")
+    assert ledger_rows(app) == []  # nothing got out
+    # Make the last failure look like the tenth in a row: the retry timer and the minute
+    # tick then wait five minutes, so only a forced sync (`online`) sends within the wait.
+    page.evaluate(f"""async () => {{
+        const store = await import('{STORE}');
+        const status = await store.getSetting('sync_status');
+        await store.setSetting('sync_status', {{ ...status, failures: 10, at: Date.now() }});
+    }}""")
+    phone.set_offline(False)  # fires `online`: no tap, no timer
+    wait_until(page, lambda: set(_states(page).values()) == {"synced"}, "the outbox is sent")
+    page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
+    assert sorted(r["id"] for r in ledger_rows(app)) == sorted(states)
+
+
+def test_answer_lost_after_commit_is_retried_by_the_timer_as_a_duplicate(app, world, chromium,
+                                                                          gunicorn_server):
+    """The server commits the push but its answer never reaches the phone (the route drops
+    it). The outbox keeps the records queued; the retry timer (the page's clock is the
+    test's) sends them again, the server answers "duplicate", and nothing is stored twice."""
+    context = new_phone(chromium, gunicorn_server.url, service_workers="block")
+    try:
+        page = context.new_page()
+        page.clock.install()
+        answers = {"drop": True, "lost": 0, "delivered": 0}
+
+        def lose_answers(route):
+            response = route.fetch()  # the server stores the batch and answers ...
+            if answers["drop"]:
+                answers["lost"] += 1
+                route.abort("connectionreset")  # ... and the answer is lost on the way
+            else:
+                answers["delivered"] += 1
+                route.fulfill(response=response)
+
+        sign_in(page, "keeper_a", factories.PASSWORD)
+        page.wait_for_selector("#point-name:has-text('前进村')")
+        page.route("**/api/v1/sync/push", lose_answers)
+        log_record(page, "bill_payment", amount="45", voucher="DF0501")
+        log_record(page, "withdrawal", quick="500", bin_="622848", last4="3333", voucher="000503")
+        page.click("#view-register button[data-action=sync]")
+        wait_until(page, lambda: len(ledger_rows(app)) == 2 and not page.evaluate(
+            "document.querySelector('#view-register button[data-action=sync]').disabled"),
+            "both records are committed and the sync gave up")
+        states = _states(page)
+        assert answers["lost"] >= 1 and answers["delivered"] == 0
+        assert len(states) == 2 and set(states.values()) == {"queued"}  # the phone never heard back
+        assert banner_text(page).startswith("2 条待同步")
+        committed = sorted(r["id"] for r in ledger_rows(app))
+        assert sorted(states) == committed
+        answers["drop"] = False
+        page.clock.run_for("05:00")  # the retry timer (backoff), not a tap
+        wait_until(page, lambda: set(_states(page).values()) == {"synced"}, "the retry is answered")
+        assert answers["delivered"] >= 1
+        assert sorted(r["id"] for r in ledger_rows(app)) == committed  # stored once
+        page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')")
+    finally:
+        context.close()

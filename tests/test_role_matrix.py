@@ -6,6 +6,7 @@ that does not exist); a role that may never do the thing answers 403; no token, 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app.extensions import db
 from app.models import LimitRule, RiskAlert
@@ -96,10 +97,14 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def device(world, login):
-    """keeper_a signs in on a phone, which registers device 1."""
+def device(app, world, login):
+    """keeper_a signs in on a phone, which registers a device: its id."""
     login("keeper_a", device_id="phone-of-keeper-a")
-    return 1
+    with app.app_context():
+        device_id = db.session.execute(
+            text("select id from devices where device_key = 'phone-of-keeper-a'")).scalar_one()
+        db.session.remove()
+    return device_id
 
 
 @pytest.fixture
@@ -147,16 +152,36 @@ def call(client, method, path, body, headers=None):
     return client.open(path, method=method, json=body if method != "GET" else None, headers=headers or {})
 
 
+# Every table a refused write could touch, fingerprinted row by row.
+WRITABLE = ("service_points", "terminals", "users", "devices", "api_tokens", "grid_assignments",
+            "organisations", "risk_alerts", "limit_rules", "audit_events")
+
+
+def fingerprint(app):
+    with app.app_context():
+        prints = {
+            t: db.session.execute(text(f"select md5(coalesce(string_agg(x::text, '|' order by x::text), ''))"
+                                       f" from {t} x")).scalar()
+            for t in WRITABLE
+        }
+        db.session.remove()
+    return prints
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, path, ok, forbidden, body", ENDPOINTS)
-def test_role_matrix(client, world, login, device, notices, role, method, path, ok, forbidden, body):
-    resp = call(client, method, resolve(path, world, device, notices), body, login(role))
+def test_role_matrix(app, client, world, login, device, notices, role, method, path, ok, forbidden, body):
+    headers = login(role)
+    before = fingerprint(app) if method != "GET" and role not in ok else None
+    resp = call(client, method, resolve(path, world, device, notices), body, headers)
     expected = "ok" if role in ok else 403 if role in forbidden else 404
     if expected == "ok":
         assert 200 <= resp.status_code < 300, (role, resp.status_code, resp.get_json())
     else:
         assert resp.status_code == expected, (role, resp.get_json())
         assert resp.get_json()["error"]["code"] == {403: "forbidden", 404: "not_found"}[expected]
+    if before is not None:  # a refused write changed nothing, not even the audit log
+        assert fingerprint(app) == before, (role, method, path)
 
 
 @pytest.mark.parametrize("method, path, ok, forbidden, body", ENDPOINTS)

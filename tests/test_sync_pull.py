@@ -95,7 +95,7 @@ def test_cursor_never_passes_a_row_in_flight(client, world, login, rules, app, d
     answers = []
     pusher = threading.Thread(target=lambda: answers.append(push(client, headers, [later])))
     pusher.start()
-    _wait_for_lock_waiter(dsn)
+    _wait_for_lock_waiter(dsn, a1)
     assert answers == []  # the second writer waits for the first
     assert client.get(PULL, headers=headers).get_json()["records"] == []
     writer.commit()
@@ -106,12 +106,17 @@ def test_cursor_never_passes_a_row_in_flight(client, world, login, rules, app, d
     assert [r["id"] for r in records] == [in_flight, later["id"]]
 
 
-def _wait_for_lock_waiter(dsn, timeout=20):
+def _wait_for_lock_waiter(dsn, point_id, timeout=20):
+    """Until a writer waits for this point's lock in this database (colleagues' test
+    databases on the same cluster take the same kind of lock)."""
     deadline = time.monotonic() + timeout
     with psycopg.connect(dsn, autocommit=True) as conn:
         while time.monotonic() < deadline:
             waiting = conn.execute(
                 "select count(*) from pg_locks where locktype = 'advisory' and not granted"
+                " and database = (select oid from pg_database where datname = current_database())"
+                " and classid = %s and objid = %s and objsubid = 2",
+                (LOCK_NAMESPACE, point_id),
             ).fetchone()[0]
             if waiting:
                 return

@@ -1,7 +1,8 @@
 """Property test of exactly-once sync: any interleaving of pushes, resends, resends with
-a changed body and lost responses (the client drops the answer and retries later)
-leaves the server holding exactly the distinct acknowledged ids, each once, with its
-first body, and rollups equal to a recount."""
+a changed body, lost answers (the server committed, the phone never heard back) and lost
+requests (the batch never reached the server) leaves the server holding exactly the
+distinct acknowledged ids, each once, with its first body, and both rollups (per point
+and per card) equal to a recount after every step."""
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -11,6 +12,7 @@ from app.extensions import db
 from tests.sync_support import LEDGER_TABLES, PUSH, record, rollup_matches_recount
 
 KINDS = ["withdrawal", "transfer", "cash_remittance", "bill_payment", "balance_inquiry"]
+CARDS = ["622848******1234", "621700******5678", None]
 DAYS = [f"2026-0{m}-{d:02d}T{h:02d}:00:00+08:00" for m in (3, 4) for d in (1, 2) for h in (0, 12, 23)]
 
 
@@ -34,6 +36,7 @@ def test_exactly_once_under_resends_and_lost_responses(app, client, world, login
                 db.session.remove()
             self.acked = {}  # id -> the record the server acknowledged
             self.lost = []  # batches whose answer the client never saw
+            self.unsent = []  # batches that never reached the server
 
         def _fresh(self, data, n):
             batch = []
@@ -47,6 +50,7 @@ def test_exactly_once_under_resends_and_lost_responses(app, client, world, login
                     kind = data.draw(st.sampled_from(KINDS))
                     amount = 0 if kind == "balance_inquiry" else data.draw(st.integers(1, 300_000))
                     batch.append(record(point_id, kind=kind, amount_fen=amount,
+                                        card_masked=data.draw(st.sampled_from(CARDS)),
                                         occurred_at=data.draw(st.sampled_from(DAYS))))
             return batch
 
@@ -89,6 +93,23 @@ def test_exactly_once_under_resends_and_lost_responses(app, client, world, login
             batch = self.lost.pop(0)
             assert all(r["status"] == "duplicate" for r in send(batch))
             for rec in batch:
+                self.acked[rec["id"]] = rec
+
+        @rule(data=st.data(), n=st.integers(1, 8))
+        def request_never_arrives(self, data, n):
+            self.unsent.append(self._fresh(data, n))  # the phone keeps them queued
+
+        @precondition(lambda self: self.unsent)
+        @rule(data=st.data())
+        def retry_unsent(self, data):
+            """The queued batch, sent again, perhaps with lost ones and new records."""
+            batch = self.unsent.pop(0)
+            resent = self.lost.pop(0) if self.lost and data.draw(st.booleans()) else []
+            new = self._fresh(data, data.draw(st.integers(0, 3)))
+            results = send(batch + resent + new)
+            statuses = [r["status"] for r in results]
+            assert statuses == ["accepted"] * len(batch) + ["duplicate"] * len(resent) + ["accepted"] * len(new)
+            for rec in batch + resent + new:
                 self.acked[rec["id"]] = rec
 
         @invariant()
