@@ -13,6 +13,9 @@ from app.demo import places
 from app.demo.build import DEMO_USERNAMES
 from app.extensions import db
 
+# One worker loads Tongliao once for the whole module (the fixture is module-wide).
+pytestmark = pytest.mark.xdist_group("demo")
+
 COUNTY_NAMES = {
     "150502": "科尔沁区", "150521": "科尔沁左翼中旗", "150522": "科尔沁左翼后旗", "150523": "开鲁县",
     "150524": "库伦旗", "150525": "奈曼旗", "150526": "扎鲁特旗", "150581": "霍林郭勒市",

@@ -94,8 +94,19 @@ def _string_fields(app):
                     continue
                 if path.endswith("/auth/login") and name == "password":
                     continue  # hashed, never stored or shown (Text allow_card)
-                found.append((method.upper(), path, name))
+                found.append((method.upper(), _fill_path(path, operations), name))
     return found
+
+
+def _fill_path(path, operations):
+    """The path with an existing-looking id in each parameter: 1, or a UUID where the
+    parameter is one (a flagged record, a villager's request), so the body is judged."""
+    for param in operations.get("parameters", []):
+        if param.get("in") == "path":
+            uuid_like = param.get("schema", {}).get("format") == "uuid"
+            value = "00000000-0000-4000-8000-000000000001" if uuid_like else "1"
+            path = path.replace("{" + param["name"] + "}", value)
+    return path
 
 
 ROLES = ("admin", "sup_a", "regulator", "keeper_a")
@@ -130,9 +141,7 @@ def test_a_card_number_in_any_string_field_is_refused_and_stored_nowhere(
     sent = []
 
     def refused(method, path, name, value):
-        # Ids in paths: 1, or a UUID where the path takes one (a flagged record's id).
-        url = re.sub(r"\{entry_id\}", "00000000-0000-4000-8000-000000000001", path)
-        url = re.sub(r"\{[^}]+\}", "1", url)
+        url = re.sub(r"\{[^}]+\}", "1", path)  # any parameter the document left unnamed
         for role in ROLES:
             resp = client.open(url, method=method, json={name: value}, headers=tokens[role])
             if resp.status_code not in (401, 403):
