@@ -37,6 +37,7 @@ def register_blueprints(app):
     """Every feature's blueprint: the whole API from one screen."""
     from app.alerts.routes import blp as alerts
     from app.auth.routes import blp as auth
+    from app.coverage.routes import blp as coverage
     from app.extensions import api
     from app.health import bp as health
     from app.imports.routes import blp as imports
@@ -65,6 +66,7 @@ def register_blueprints(app):
         ledger,              # /api/v1/ledger     the register as banks and regulators read it
         alerts,              # /api/v1/alerts     risk alerts
         limits,              # /api/v1/limits     limit rules
+        coverage,            # /api/v1/coverage   village coverage, siting; /tiles, /ogc
     ):
         api.register_blueprint(blueprint)
     # Push records are documented on their own, as the protocol's unit.

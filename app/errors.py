@@ -64,7 +64,8 @@ def _flatten_webargs(messages):
 
 
 def _wants_json():
-    return request.path.startswith("/api") or request.path == "/healthz"
+    # Map clients (/tiles, /ogc) read errors as JSON too, never an HTML page.
+    return request.path.startswith(("/api", "/tiles", "/ogc")) or request.path == "/healthz"
 
 
 class JsonErrorApi(Api):

@@ -42,6 +42,11 @@ PERMISSIONS = {
     # The register: keepers write it from their phones; bank and regulator staff read it.
     "register.sync": {"keeper"},
     "ledger.read": {"supervisor", "regulator", "admin"},
+    # The coverage map, its figures, tiles and OGC API: bank and regulator staff, and
+    # grid workers for their own villages. Siting new points is the banks' and the
+    # regulator's planning.
+    "coverage.read": {"grid_worker", "field_agent", "supervisor", "regulator", "admin"},
+    "coverage.plan": {"supervisor", "regulator", "admin"},
 }
 
 # Whose users a supervisor creates and changes (admins: everyone).
@@ -125,6 +130,25 @@ def village_scope(user: User, village_code_column) -> ColumnElement[bool]:
         points = select(ServicePoint.village_code).where(point_scope(user))
         return village_code_column.in_(points)
     return false()
+
+
+def coverage_scope(user: User, village_code_column) -> ColumnElement[bool]:
+    """Villages whose coverage a user sees. Coverage is a fact about a village (any bank's
+    point serves its people), so bank staff see every village of the region their
+    organisation serves, uncovered ones included -- those are what they plan for:
+      admin                         all
+      regulator                     her branch's region
+      supervisor, field agent       the region of her organisation; a bank with no region
+                                    (a national head office) the whole country
+      grid worker, keeper           their villages (village_scope)
+    """
+    role = user.role
+    if role in ("supervisor", "field_agent"):
+        if user.org is None:
+            return false()
+        prefix = region_prefix(user.org.region_code)
+        return village_code_column.startswith(prefix) if prefix else true()
+    return village_scope(user, village_code_column)
 
 
 def owns_point(user: User, point: ServicePoint) -> bool:

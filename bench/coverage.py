@@ -1,0 +1,261 @@
+"""Coverage benchmark: recomputation and tile serving, each beside its physical limit.
+
+  (1) full recomputation of village_coverage (coverage_refresh(NULL)), in one session and
+      split over two sessions (both cores), beside the bare KNN of the same villages
+      (nearest active point by the same index, nothing stored);
+  (2) incremental upkeep: suspending one point (UPDATE through the trigger that
+      recomputes the villages near it), beside the same UPDATE with that trigger off;
+  (3) tiles at zoom 6, 10 and 14, layers points and villages, through gunicorn (2
+      workers, HTTP, bearer token, scope, ETag) beside the same ST_AsMVT query sent raw
+      through psycopg in this process; printed with the overhead in ms and the ratio.
+
+Usage: .venv/bin/python bench/coverage.py [--scale tongliao|national] [--requests 200] [--reload]
+DATABASE_URL selects the database; the default is the local cluster's
+zhunong_bench_coverage[_national], created, migrated and loaded with `flask demo load`
+when empty (not the registry bench's database: this one carries migration 0006).
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import local_database_url  # noqa: E402
+from tests.servers import GunicornServer  # noqa: E402
+
+BIN = ROOT / ".venv" / "bin"
+SEED = 11
+ZOOMS = (6, 10, 14)
+LAYERS = ("points", "villages")
+
+BARE_KNN = """
+    select count(nn.id) from regions v
+    left join lateral (select p.id from service_points p where p.status = 'active'
+                       order by p.location <-> coalesce(v.geom, v.centroid) limit 1) nn on true
+    where v.level = 'village' {extra}
+"""
+
+
+def libpq_dsn(url):
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def ensure_database(url, scale, reload):
+    u = make_url(url)
+    with psycopg.connect(libpq_dsn(u.set(database="postgres")), autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = %s", (u.database,)).fetchone():
+            print(f"creating database {u.database}")
+            conn.execute(f'create database "{u.database}"')
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi"}
+    subprocess.run([BIN / "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    with psycopg.connect(libpq_dsn(url)) as conn:
+        points = conn.execute("select count(*) from service_points").fetchone()[0]
+    if points and not reload:
+        return
+    args = [BIN / "flask", "demo", "load", "--scale", scale] + (["--reset"] if points else [])
+    subprocess.run(args, cwd=ROOT, env=env, check=True)
+
+
+def pct(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def ms(fn):
+    started = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - started) * 1000, result
+
+
+# (1) Full recomputation ------------------------------------------------------------
+
+def full_refresh(dsn):
+    with psycopg.connect(dsn) as conn:
+        conn.execute("set max_parallel_workers_per_gather = 0")  # one core, like the trigger
+        bare, _ = ms(lambda: conn.execute(BARE_KNN.format(extra="")).fetchone())
+        conn.execute("truncate village_coverage")
+        one, n = ms(lambda: conn.execute("select coverage_refresh(NULL)").fetchone()[0])
+        conn.commit()
+        codes = [r[0] for r in conn.execute(
+            "select code from regions where level = 'village' order by code")]
+    # Two sessions, each a half of the villages (by code, so each half is whole counties
+    # and its points are near each other on disk).
+    halves = [codes[: len(codes) // 2], codes[len(codes) // 2:]]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("truncate village_coverage")
+        conn.commit()
+    times = {}
+
+    def work(i):
+        with psycopg.connect(dsn) as conn:
+            times[i], _ = ms(lambda: conn.execute("select coverage_refresh(%s)", (halves[i],)).fetchone())
+            conn.commit()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    two = (time.perf_counter() - started) * 1000
+    print(f"(1) full recomputation, {n:,} villages   one session {one / 1000:6.1f} s | two sessions "
+          f"{two / 1000:6.1f} s | bare KNN (one session, nothing stored) {bare / 1000:6.1f} s | "
+          f"ratio one/bare {one / bare:4.1f}x  two/bare {two / bare:4.1f}x")
+
+
+# (2) Incremental upkeep ------------------------------------------------------------
+
+def incremental(dsn, samples):
+    with psycopg.connect(dsn) as conn:
+        ids = [r[0] for r in conn.execute(
+            "select id from service_points where status = 'active' order by random() limit %s",
+            (samples,))]
+        with_trigger, without = [], []
+        update = "update service_points set status = 'suspended' where id = %s"
+        for i, point in enumerate(ids):
+            def on():
+                t, _ = ms(lambda: conn.execute(update, (point,)))
+                conn.rollback()
+                return t
+
+            def off():
+                conn.execute("alter table service_points disable trigger coverage_points_update")
+                t, _ = ms(lambda: conn.execute(update, (point,)))
+                conn.rollback()
+                return t
+
+            # Take turns going first, so neither always finds the pages cached.
+            if i % 2:
+                with_trigger.append(on())
+                without.append(off())
+            else:
+                without.append(off())
+                with_trigger.append(on())
+    print(f"(2) suspend one point, {len(ids)} points      with coverage upkeep p50 {pct(with_trigger, 50):6.2f} ms "
+          f"p95 {pct(with_trigger, 95):6.2f} ms | bare UPDATE p50 {pct(without, 50):6.2f} ms "
+          f"p95 {pct(without, 95):6.2f} ms | added p50 {pct(with_trigger, 50) - pct(without, 50):6.2f} ms")
+
+
+# (3) Tiles -------------------------------------------------------------------------
+
+def tile_xy(lon, lat, z):
+    import math
+
+    n = 2 ** z
+    return (int((lon + 180) / 360 * n),
+            int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n))
+
+
+def tile_cases(dsn, count):
+    """Tiles around random active points, so each one shows data, as a map does."""
+    rng = random.Random(SEED)
+    with psycopg.connect(dsn) as conn:
+        spots = conn.execute(
+            "select st_x(location), st_y(location) from service_points where status = 'active' "
+            "order by md5(id::text) limit 2000").fetchall()
+    cases = {}
+    for z in ZOOMS:
+        cases[z] = [(z, *tile_xy(*rng.choice(spots), z)) for _ in range(count)]
+    return cases
+
+
+def raw_sql(url):
+    """The exact SQL the API runs for each tile, compiled for demo-admin (scope: all)."""
+    from app import create_app
+    from app.coverage import tiles
+    from app.coverage.services import distance_setting, dormant_setting
+    from app.extensions import db
+    from app.models import User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        admin = db.session.query(User).filter_by(username="demo-admin").one()
+
+        def compile_(layer, z, x, y):
+            stmt = tiles.tile_query(admin, layer, z, x, y, distance_setting(), dormant_setting())
+            return str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+        return compile_, app
+
+
+def bench_tiles(url, dsn, requests_per_zoom):
+    compile_, app = raw_sql(url)
+    cases = tile_cases(dsn, requests_per_zoom)
+    server = GunicornServer(url, workers=2).start()
+    try:
+        http = requests.Session()
+        password = os.environ.get("DEMO_PASSWORD", "zhunong-demo-2026")
+        token = http.post(f"{server.url}/api/v1/auth/login",
+                          json={"username": "demo-admin", "password": password}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        # The floor of any request through this stack (HTTP, a pooled connection, one
+        # query), so the tiles' overhead can be read against it.
+        floor = []
+        for _ in range(requests_per_zoom):
+            floor.append(ms(lambda: http.get(f"{server.url}/healthz").raise_for_status())[0])
+        print(f"(3) stack floor: GET /healthz (no auth, one query) p50 {pct(floor, 50):6.1f} ms "
+              f"p95 {pct(floor, 95):6.1f} ms")
+        with app.app_context(), psycopg.connect(dsn, autocommit=True) as conn:
+            sql = {(layer, c): compile_(layer, *c) for layer in LAYERS for z in ZOOMS for c in cases[z]}
+            for layer in LAYERS:
+                for z in ZOOMS:
+                    api_ms, raw_ms, sizes = [], [], []
+                    for i, (zz, x, y) in enumerate(cases[z]):
+                        def api():
+                            resp = http.get(f"{server.url}/tiles/{layer}/{zz}/{x}/{y}.mvt", headers=headers)
+                            resp.raise_for_status()
+                            return resp.content
+
+                        def raw():
+                            return bytes(conn.execute(sql[(layer, (zz, x, y))]).fetchone()[0])
+
+                        # Take turns going first, so neither always finds the pages cached.
+                        if i % 2:
+                            (r, raw_body), (a, body) = ms(raw), ms(api)
+                        else:
+                            (a, body), (r, raw_body) = ms(api), ms(raw)
+                        if len(body) != len(raw_body):
+                            sys.exit(f"tile {layer}/{zz}/{x}/{y}: API {len(body)} bytes, raw {len(raw_body)}")
+                        api_ms.append(a)
+                        raw_ms.append(r)
+                        sizes.append(len(body))
+                    a50, a95, r50, r95 = pct(api_ms, 50), pct(api_ms, 95), pct(raw_ms, 50), pct(raw_ms, 95)
+                    print(f"(3) tiles {layer:<8} z{z:<2} ({len(set(cases[z]))} tiles, p50 {pct(sizes, 50) / 1024:6.1f} KiB) "
+                          f"API p50 {a50:6.1f} ms p95 {a95:6.1f} ms | raw ST_AsMVT p50 {r50:6.1f} ms "
+                          f"p95 {r95:6.1f} ms | overhead p95 {a95 - r95:+6.1f} ms  ratio p95 {a95 / r95:5.1f}x")
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=("tongliao", "national"), default="tongliao")
+    parser.add_argument("--requests", type=int, default=200, help="tile requests per layer and zoom")
+    parser.add_argument("--points", type=int, default=100, help="points suspended in (2)")
+    parser.add_argument("--reload", action="store_true")
+    args = parser.parse_args()
+    default = "zhunong_bench_coverage" + ("_national" if args.scale == "national" else "")
+    url = os.environ.get("DATABASE_URL") or local_database_url(default)
+    ensure_database(url, args.scale, args.reload)
+    dsn = libpq_dsn(url)
+    with psycopg.connect(dsn) as conn:
+        villages = conn.execute("select count(*) from regions where level = 'village'").fetchone()[0]
+        points = conn.execute("select count(*) from service_points").fetchone()[0]
+    print(f"coverage bench: {make_url(url).database}, {villages:,} villages, {points:,} service points")
+    full_refresh(dsn)
+    incremental(dsn, args.points)
+    bench_tiles(url, dsn, args.requests)
+
+
+if __name__ == "__main__":
+    main()
