@@ -74,7 +74,7 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page = desktop.new_page()
     violations = watch_csp(page)
     sign_in_console(page, "sup_a")
-    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入"]
+    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入", "覆盖地图"]
     # Her bank's two points, not the other bank's.
     page.wait_for_selector("p.total:has-text('共 2 个')")
 
@@ -217,7 +217,7 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
 def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, phone):
     page = phone.new_page()
     sign_in_console(page, "regulator")
-    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则"]
+    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "覆盖地图"]
     # Every bank's points in Tongliao (both banks), none in Shenyang.
     page.wait_for_selector("p.total:has-text('共 3 个')")
     names = page.locator("table.list tbody a").all_inner_texts()
@@ -280,7 +280,7 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
 
     page = desktop.new_page()
     sign_in_console(page, "admin")
-    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入"]
+    assert nav_labels(page) == ["服务点", "银行机构", "网格分配", "风险提示", "限额规则", "人员", "批量导入", "覆盖地图"]
     page.click("#nav a:has-text('人员')")
     # A new person: a bad username is refused next to its field, then she is created and
     # her password reset.

@@ -1,6 +1,7 @@
 // The console of supervisors, regulators and admins: one page, a hash router, and the
 // navigation of what the signed-in role may use (the permissions /auth/me lists).
 import { call, endSession, session, signInAgain } from './api.js';
+import { coveragePage } from './coverage.js';
 import { h, mount } from './dom.js';
 import { importsPage } from './imports.js';
 import { assignmentsPage, banksPage } from './org.js';
@@ -18,6 +19,7 @@ const NAV = [
   ['limits', 'nav_limits', null],
   ['users', 'nav_users', 'users.write'],
   ['imports', 'nav_imports', 'imports.run'],
+  ['coverage', 'nav_coverage', 'coverage.read'],
 ];
 
 const ROUTES = [
@@ -32,6 +34,7 @@ const ROUTES = [
   [/^alerts$/, (ctx) => alertsPage(ctx)],
   [/^limits$/, (ctx) => limitsPage(ctx)],
   [/^assignments$/, (ctx) => assignmentsPage(ctx)],
+  [/^coverage$/, (ctx) => coveragePage(ctx), 'coverage.read'],
 ];
 
 const main = document.getElementById('main');
