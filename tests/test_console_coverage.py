@@ -43,7 +43,7 @@ def watch_tiles(page):
 
 
 def wait_for_map(page):
-    page.wait_for_selector(".coverage-map[data-ready=true] canvas", timeout=45_000)
+    page.wait_for_selector(".coverage-map[data-ready=true] canvas", timeout=25_000)
 
 
 def rendered(page, layer):
@@ -76,6 +76,8 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
         page = context.new_page()
         violations = watch_csp(page)
         tiles = watch_tiles(page)
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
         sign_in_console(page, who)
         page.click("#nav a:has-text('覆盖地图')")
         page.wait_for_selector("h1:has-text('覆盖情况')")
@@ -149,5 +151,6 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "console-coverage" if who == "sup_a" else "console-coverage-phone")
         assert not violations, violations
+        assert not errors, errors
     finally:
         context.close()

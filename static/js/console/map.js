@@ -158,6 +158,9 @@ export async function coverageMap(container, { token, view }) {
       paint: { 'line-color': '#555', 'line-width': 0.6 } },
     { id: 'villages-focus', type: 'line', source: 'villages', 'source-layer': 'villages',
       filter: ['==', ['get', 'code'], ''], paint: { 'line-color': '#1a3c8c', 'line-width': 3 } },
+    { id: 'suggestions', type: 'circle', source: 'suggestions',
+      paint: { 'circle-radius': 13, 'circle-color': '#6a1b9a', 'circle-opacity': 0.7,
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
     { id: 'points', type: 'circle', source: 'points', 'source-layer': 'points',
       paint: {
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 5, 3, 12, 7],
@@ -166,9 +169,6 @@ export async function coverageMap(container, { token, view }) {
         'circle-stroke-color': ['case', ['==', ['get', 'dormant'], true], '#000', '#fff'],
         'circle-stroke-width': ['case', ['==', ['get', 'dormant'], true], 2, 1.5],
       } },
-    { id: 'suggestions', type: 'circle', source: 'suggestions',
-      paint: { 'circle-radius': 11, 'circle-color': '#6a1b9a', 'circle-opacity': 0.85,
-        'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
   );
   let map;
   try {
@@ -189,6 +189,8 @@ export async function coverageMap(container, { token, view }) {
   }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   container.map = map;
+  // Ready once the first tiles have drawn (idle may come in the same frame as load).
+  map.once('idle', () => { container.dataset.ready = 'true'; });
   await new Promise((resolve) => map.once('load', resolve));
   for (const layer of ['points', 'villages-fill', 'suggestions']) {
     map.on('click', layer, (e) => {
@@ -202,7 +204,6 @@ export async function coverageMap(container, { token, view }) {
     map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
   }
-  map.once('idle', () => { container.dataset.ready = 'true'; });
   return map;
 }
 
@@ -233,7 +234,7 @@ export function showSuggestions(map, items) {
     const lons = items.map((s) => s.lon);
     const lats = items.map((s) => s.lat);
     map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]],
-      { padding: 50, maxZoom: 12 });
+      { padding: 90, maxZoom: 12 });
   } else if (items.length === 1) {
     map.flyTo({ center: [items[0].lon, items[0].lat], zoom: Math.max(map.getZoom(), 11) });
   }
