@@ -127,6 +127,22 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
                  .queryRenderedFeatures({ layers: ['villages-fill'] })
                  .every((f) => f.properties.status !== 'uncovered')""")
         page.check(".legend input[value=uncovered]")
+        # Points by kind and by bank.
+        page.uncheck(".legend input[name=points][value=suspended]")
+        page.wait_for_function(
+            """() => document.querySelector('.coverage-map').map
+                 .queryRenderedFeatures({ layers: ['points'] })
+                 .every((f) => f.properties.status === 'active')""")
+        page.check(".legend input[name=points][value=suspended]")
+        if who == "regulator":   # two banks' points in her region
+            page.select_option(".legend select[name=bank]", label="中国邮政储蓄银行")
+            page.wait_for_function(
+                """() => { const names = document.querySelector('.coverage-map').map
+                     .queryRenderedFeatures({ layers: ['points'] }).map((f) => f.properties.name);
+                   return names.length === 1 && names[0] === '新华村助农取款服务点'; }""")
+            page.select_option(".legend select[name=bank]", value="")
+        else:                    # her own bank only: nothing to choose
+            assert page.locator(".legend select[name=bank]").count() == 0
         uncovered = page.locator("#uncovered [data-village]")
         assert sorted(uncovered.all_inner_texts()) == ["团结村", "胜利村"]
         page.click("#uncovered [data-village='150502001002']")

@@ -10,6 +10,7 @@ import { ct } from './strings.js';
 // Zoom of a region's centre on the map, by the length of its code prefix.
 const ZOOM = { 0: 4, 2: 6, 4: 7.5, 6: 9.5, 9: 11, 12: 13 };
 const STATUSES = ['in_village', 'within_distance', 'uncovered'];
+const POINT_KINDS = ['active', 'dormant', 'suspended'];
 
 function pct(rate) {
   return rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`;
@@ -59,7 +60,7 @@ function statCards(f) {
     card(ct('cov_population_rate'), f.population ? pct(f.covered_population / f.population) : '—'));
 }
 
-function legend(onToggle) {
+function legend(onToggle, banks) {
   const row = (status) => h('label', { class: 'check legend-row' },
     h('input', { type: 'checkbox', checked: true, name: 'show', value: status, onchange: onToggle }),
     h('span', { class: `swatch swatch-${status}`, 'aria-hidden': 'true' }),
@@ -67,9 +68,14 @@ function legend(onToggle) {
   return h('fieldset', { class: 'legend', 'data-legend': 'true' },
     h('legend', {}, ct('cov_legend')),
     STATUSES.map(row),
-    h('div', { class: 'legend-row' }, h('span', { class: 'dot dot-active', 'aria-hidden': 'true' }), ct('cov_point_active')),
-    h('div', { class: 'legend-row' }, h('span', { class: 'dot dot-dormant', 'aria-hidden': 'true' }), ct('cov_point_dormant')),
-    h('div', { class: 'legend-row' }, h('span', { class: 'dot dot-suspended', 'aria-hidden': 'true' }), ct('cov_point_suspended')),
+    POINT_KINDS.map((kind) => h('label', { class: 'check legend-row' },
+      h('input', { type: 'checkbox', checked: true, name: 'points', value: kind, onchange: onToggle }),
+      h('span', { class: `dot dot-${kind}`, 'aria-hidden': 'true' }),
+      ct(`cov_point_${kind}`))),
+    banks.length > 1 ? h('label', { class: 'legend-row' }, ct('bank'),
+      h('select', { name: 'bank', onchange: onToggle },
+        h('option', { value: '' }, ct('bank_any')),
+        banks.map((b) => h('option', { value: String(b.bank_id) }, b.name || `#${b.bank_id}`)))) : null,
     h('div', { class: 'legend-row' }, h('span', { class: 'dot dot-suggest', 'aria-hidden': 'true' }), ct('cov_suggestion')));
 }
 
@@ -109,8 +115,12 @@ export async function coveragePage(ctx) {
   const pending = [];
   const withMap = (fn) => { if (map) fn(map); else pending.push(fn); };
 
-  const shown = () => [...legendBox.querySelectorAll('input[name=show]:checked')].map((i) => i.value);
-  const legendBox = legend(() => withMap((m) => setCoverageFilter(m, shown())));
+  const checked = (name) => [...legendBox.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+  const filters = () => {
+    const bank = legendBox.querySelector('select[name=bank]');
+    return { statuses: checked('show'), points: checked('points'), bank: bank && bank.value ? Number(bank.value) : null };
+  };
+  const legendBox = legend(() => withMap((m) => setCoverageFilter(m, filters())), figures.banks || []);
 
   const flyTo = async (code) => {
     const r = await get(`/regions/${code}`).catch(() => null);

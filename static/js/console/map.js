@@ -207,11 +207,17 @@ export async function coverageMap(container, { token, view }) {
   return map;
 }
 
-/** Show only the villages of these statuses. */
-export function setCoverageFilter(map, statuses) {
+/** Show only the villages of these statuses, the points of these kinds (active, dormant,
+ *  suspended) and, when `bank` is given, of that bank (its head office id). */
+export function setCoverageFilter(map, { statuses, points, bank = null }) {
   const filter = ['in', ['get', 'status'], ['literal', statuses]];
   map.setFilter('villages-fill', filter);
   map.setFilter('villages-line', filter);
+  const kind = ['case', ['==', ['get', 'dormant'], true], 'dormant',
+    ['==', ['get', 'status'], 'active'], 'active', 'suspended'];
+  const pointFilter = ['all', ['in', kind, ['literal', points]]];
+  if (bank !== null) pointFilter.push(['==', ['get', 'head_bank_id'], bank]);
+  map.setFilter('points', pointFilter);
 }
 
 /** Fly to a village and outline it. */
