@@ -110,6 +110,17 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
                     ["前进村助农取款服务点", "新华村助农取款服务点", "胜利村助农取款服务点"])
         assert points == expected
 
+        # A click on a point opens its details.
+        xy = page.evaluate("""() => { const m = document.querySelector('.coverage-map').map;
+            const f = m.queryRenderedFeatures({ layers: ['points'] })
+              .find((p) => p.properties.name === '前进村助农取款服务点');
+            const p = m.project(f.geometry.coordinates);
+            const r = m.getCanvas().getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y]; }""")
+        page.mouse.click(*xy)
+        page.wait_for_selector(".maplibregl-popup:has-text('前进村助农取款服务点') a[href^='#points/']")
+        page.click(".maplibregl-popup-close-button")
+
         # The figures beside the map are the API's.
         figures = api(page, "/coverage?region=1505")
         panel = page.locator("[data-figures=region]").inner_text()

@@ -189,6 +189,14 @@ export async function coverageMap(container, { token, view }) {
   }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   container.map = map;
+  // The router replaces the page on every hash change: free the map's WebGL context with it
+  // (a browser keeps only a few), rather than one per region drilled into.
+  const release = () => {
+    if (container.isConnected) return;
+    window.removeEventListener('hashchange', release);
+    map.remove();
+  };
+  window.addEventListener('hashchange', release);
   // Ready once the first tiles have drawn (idle may come in the same frame as load).
   map.once('idle', () => { container.dataset.ready = 'true'; });
   await new Promise((resolve) => map.once('load', resolve));
