@@ -175,6 +175,21 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
             timeout=20_000)
         page.wait_for_function(
             "() => document.querySelector('.coverage-map').map.areTilesLoaded()", timeout=20_000)
+        if who == "regulator":   # the same page in English
+            page.click("#lang")
+            page.wait_for_selector("h1:has-text('Coverage')")
+            page.wait_for_selector(".legend:has-text('Uncovered')")
+            wait_for_map(page)
+            page.click("#lang")
+            page.wait_for_selector("h1:has-text('覆盖情况')")
+            wait_for_map(page)
+            page.click("#suggestions button[type=submit]")
+            page.wait_for_selector("#suggestions li[data-suggestion]")
+            page.wait_for_function(
+                """() => { const m = document.querySelector('.coverage-map').map;
+                     return !m.isMoving() && m.areTilesLoaded()
+                       && m.queryRenderedFeatures({ layers: ['suggestions'] }).length >= 1; }""",
+                timeout=20_000)
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "console-coverage" if who == "sup_a" else "console-coverage-phone")
         assert not violations, violations

@@ -137,7 +137,9 @@ export async function coveragePage(ctx) {
         h('span', { class: 'muted small' },
           ` ${ct('cov_population')} ${num(v.population)}`,
           v.nearest_m !== null && v.nearest_m !== undefined ? ` · ${ct('cov_nearest', { km: (v.nearest_m / 1000).toFixed(1) })}` : ''))))
-      : h('p', { class: 'muted' }, ct('cov_none_uncovered')));
+      : h('p', { class: 'muted' }, ct('cov_none_uncovered')),
+    uncovered.total > uncovered.items.length
+      ? h('p', { class: 'muted small' }, ct('cov_first_n', { n: uncovered.items.length })) : null);
 
   const suggestionsBox = ctx.may('coverage.plan') ? suggestionsSection(region, withMap, flyTo) : null;
 
