@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.browser import PHONE, chromium, gunicorn_server, screenshot  # noqa: F401
+from tests.browser import PHONE, SCREENSHOTS, chromium, gunicorn_server, screenshot  # noqa: F401
 from tests.test_console_browser import DESKTOP, new_context, sign_in_console, watch_csp
 
 pytestmark = pytest.mark.browser
@@ -191,7 +191,11 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
                        && m.queryRenderedFeatures({ layers: ['suggestions'] }).length >= 1; }""",
                 timeout=20_000)
         page.evaluate("window.scrollTo(0, 0)")
-        screenshot(page, "console-coverage" if who == "sup_a" else "console-coverage-phone")
+        if who == "sup_a":       # the whole page: the lists and suggestions under the map
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "console-coverage.png"), full_page=True)
+        else:
+            screenshot(page, "console-coverage-phone")
         assert not violations, violations
         assert not errors, errors
     finally:
