@@ -97,7 +97,7 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
                  .queryRenderedFeatures({ layers: ['villages-fill'] }).length >= 4""", timeout=30_000)
         assert tiles, "no tile requests"
         assert all(auth and auth.startswith("Bearer ") for _, auth, _ in tiles), tiles
-        assert {status for _, _, status in tiles} <= {200, 304}, tiles
+        assert {status for _, _, status in tiles} <= {200, 304}, tiles  # so far
         assert any("/tiles/villages/" in url for url, _, _ in tiles)
         assert any("/tiles/points/" in url for url, _, _ in tiles)
 
@@ -198,5 +198,17 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
             screenshot(page, "console-coverage-phone")
         assert not violations, violations
         assert not errors, errors
+
+        if who == "sup_a":
+            # Her session is revoked elsewhere: the next tiles answer 401 and she is asked
+            # to sign in again, to come back to this page.
+            page.evaluate("""async () => {
+                const s = JSON.parse(localStorage.getItem('zhunong.console.session'));
+                await fetch('/api/v1/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + s.token } });
+                document.querySelector('.coverage-map').map.jumpTo({ center: [122.35, 43.6], zoom: 15 });
+            }""")
+            page.wait_for_selector("#view-signin:not([hidden])")
+            assert "next=" in page.url and "coverage" in page.url
+            assert any(status == 401 for _, _, status in tiles)
     finally:
         context.close()

@@ -2,7 +2,7 @@
 // coverage status and its points (vector tiles from /tiles, scoped by the signed-in
 // user's token), the region's figures beside it with drill-down by child region and by
 // bank, the uncovered villages (click: the map flies there) and siting suggestions.
-import { get, session } from './api.js';
+import { get, session, signInAgain } from './api.js';
 import { h, mount } from './dom.js';
 import { coverageMap, focusVillage, setCoverageFilter, showSuggestions } from './map.js';
 import { ct } from './strings.js';
@@ -156,7 +156,7 @@ export async function coveragePage(ctx) {
     h('div', { class: 'coverage-lists' }, uncoveredList, suggestionsBox));
 
   const token = (session() || {}).token;
-  map = await coverageMap(mapBox, { token, view });
+  map = await coverageMap(mapBox, { token, view, onSignedOut: signInAgain });
   if (map) for (const fn of pending.splice(0)) fn(map);
 }
 

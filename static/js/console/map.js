@@ -134,7 +134,7 @@ function popupBody(props, layer) {
 /** The coverage map in `container`; `view` is {center, zoom} or {bounds}. Resolves to the
  *  map (null without WebGL). The container keeps the map as `container.map` (tests read
  *  the rendered features from it) and gets data-ready=true once the first tiles drew. */
-export async function coverageMap(container, { token, view }) {
+export async function coverageMap(container, { token, view, onSignedOut }) {
   container.classList.add('map');
   let maplibregl;
   let config;
@@ -197,6 +197,8 @@ export async function coverageMap(container, { token, view }) {
     map.remove();
   };
   window.addEventListener('hashchange', release);
+  // A tile answered 401: her session has expired or was revoked.
+  map.on('error', (e) => { if (e.error && e.error.status === 401 && onSignedOut) onSignedOut(); });
   // Ready once the first tiles have drawn (idle may come in the same frame as load).
   map.once('idle', () => { container.dataset.ready = 'true'; });
   await new Promise((resolve) => map.once('load', resolve));
