@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.browser import PHONE, SCREENSHOTS, chromium, gunicorn_server, screenshot  # noqa: F401
+from tests.browser import ARTIFACTS, PHONE, SCREENSHOTS, chromium, gunicorn_server, screenshot  # noqa: F401
 from tests.test_console_browser import DESKTOP, new_context, sign_in_console, watch_csp
 
 pytestmark = pytest.mark.browser
@@ -196,6 +196,7 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # 
             page.screenshot(path=str(SCREENSHOTS / "console-coverage.png"), full_page=True)
         else:
             screenshot(page, "console-coverage-phone")
+            page.screenshot(path=str(ARTIFACTS / "console-coverage-phone-full.png"), full_page=True)
         assert not violations, violations
         assert not errors, errors
 

@@ -86,8 +86,10 @@ function childTable(figures) {
     h('thead', {}, h('tr', {}, [ct('region'), ct('cov_rate'), ct('cov_points'), ct('cov_villages'), ct('cov_covered')].map((t) => h('th', {}, t)))),
     h('tbody', {}, kids.map((c) => h('tr', { 'data-code': c.code },
       h('td', {}, c.code.length < 12 ? h('a', { href: link(c.code) }, c.name || c.code) : (c.name || c.code)),
-      h('td', {}, pct(c.coverage_rate)), h('td', {}, num(c.points)),
-      h('td', {}, num(c.villages)), h('td', {}, num(c.covered_villages)))))));
+      h('td', { 'data-label': ct('cov_rate') }, pct(c.coverage_rate)),
+      h('td', { 'data-label': ct('cov_points') }, num(c.points)),
+      h('td', { 'data-label': ct('cov_villages') }, num(c.villages)),
+      h('td', { 'data-label': ct('cov_covered') }, num(c.covered_villages)))))));
 }
 
 function bankTable(figures) {
@@ -96,8 +98,10 @@ function bankTable(figures) {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'list compact', 'data-table': 'banks' },
     h('thead', {}, h('tr', {}, [ct('bank'), ct('cov_points'), ct('cov_villages_with_points'), ct('cov_dormant')].map((t) => h('th', {}, t)))),
     h('tbody', {}, banks.map((b) => h('tr', {},
-      h('td', {}, b.name || `#${b.bank_id}`), h('td', {}, num(b.points)),
-      h('td', {}, num(b.villages_with_points)), h('td', {}, num(b.dormant_points)))))));
+      h('td', {}, b.name || `#${b.bank_id}`),
+      h('td', { 'data-label': ct('cov_points') }, num(b.points)),
+      h('td', { 'data-label': ct('cov_villages_with_points') }, num(b.villages_with_points)),
+      h('td', { 'data-label': ct('cov_dormant') }, num(b.dormant_points)))))));
 }
 
 export async function coveragePage(ctx) {
