@@ -107,6 +107,8 @@ def test_region_figures_by_hand(client, login, township):
                                  "uncovered": 2}
     assert [c["code"] for c in body["children"]] == [
         "150502001001", "150502001002", "150502001003", "150502001004"]
+    # The map's extent of the region: its villages' squares, V1's west edge to V4's east.
+    assert body["bbox"] == pytest.approx([122.29, 43.59, 122.46, 43.61], abs=1e-4)
     # A wider distance (8 km) also covers V3 (7.2 km), not V4 (11.2 km).
     wider = client.get("/api/v1/coverage?region=150502001&distance_m=8000", headers=headers).get_json()
     assert wider["covered_villages"] == 3

@@ -44,6 +44,9 @@ def test_points_tile_has_the_users_points_only(client, login, world, tmp_path):
     by_name = {f["properties"]["name"]: f for f in features}
     assert set(by_name) == {"前进村助农取款服务点", "胜利村助农取款服务点", "新华村助农取款服务点"}
     assert by_name["胜利村助农取款服务点"]["properties"]["status"] == "suspended"
+    # The head office of each point's bank, as the figures' by-bank lines name it.
+    assert by_name["胜利村助农取款服务点"]["properties"]["head_bank_id"] == world.orgs["bank_a"]
+    assert by_name["新华村助农取款服务点"]["properties"]["head_bank_id"] == world.orgs["bank_b"]
     lon, lat = by_name["前进村助农取款服务点"]["geometry"]["coordinates"]
     assert lon == pytest.approx(122.301, abs=0.02) and lat == pytest.approx(43.601, abs=0.02)
 

@@ -76,6 +76,8 @@ class BankFiguresSchema(Schema):
 
 class RegionFiguresSchema(FiguresSchema):
     region = fields.String()
+    bbox = fields.List(fields.Float(), allow_none=True, metadata={
+        "description": "[west, south, east, north] of the region's villages in your scope (null: none)"})
     distance_m = fields.Integer()
     dormant_days = fields.Integer()
     children = fields.List(fields.Nested(FiguresSchema))

@@ -165,8 +165,12 @@ def region_figures(user, args):
         for key in sorted(set(villages) | set(points)):
             children.append({"code": key, "name": names.get(key), "level": LEVEL_OF_LENGTH[child_len],
                              **_figures(villages.get(key, {}), points.get(key, {}))})
+    extent = func.ST_Extent(Region.geom)
+    box = db.session.execute(_villages(user, prefix).with_only_columns(
+        func.ST_XMin(extent), func.ST_YMin(extent), func.ST_XMax(extent), func.ST_YMax(extent))).one()
     return {
         "region": prefix, "name": region.name if region else "全国 National",
+        "bbox": [round(v, 5) for v in box] if box[0] is not None else None,
         "level": region.level if region else "national",
         "distance_m": distance, "dormant_days": dormant_days,
         **total, "children": children, "banks": _bank_figures(user, prefix, dormant_days),

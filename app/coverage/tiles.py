@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 
 from flask import Blueprint, Response, request
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import Integer, bindparam, cast, func, literal_column, select
 
 from app.auth.scope import coverage_scope, describe, point_scope, require
 from app.core.exceptions import InvalidField, NotFound, Unauthenticated
@@ -53,6 +53,8 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None, bounds=
         rows = select(
             geom.label("geom"), ServicePoint.id, ServicePoint.name, ServicePoint.status,
             ServicePoint.bank_id, ServicePoint.village_code,
+            # The head office, as the coverage figures' by-bank lines name it (a map filter).
+            cast(func.split_part(ServicePoint.bank_path, "/", 2), Integer).label("head_bank_id"),
             dormant_expr(dormant_days).label("dormant"),
         ).where(ServicePoint.location.op("&&")(bounds), point_scope(user))
     else:

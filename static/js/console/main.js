@@ -2,6 +2,7 @@
 // navigation of what the signed-in role may use (the permissions /auth/me lists).
 import { call, endSession, session, signInAgain } from './api.js';
 import { dashboardPage } from './dashboard.js';
+import { coveragePage } from './coverage.js';
 import { h, mount } from './dom.js';
 import { flagsPage } from './flags.js';
 import { importsPage } from './imports.js';
@@ -22,6 +23,7 @@ const NAV = [
   ['limits', 'nav_limits', null],
   ['users', 'nav_users', 'users.write'],
   ['imports', 'nav_imports', 'imports.run'],
+  ['coverage', 'nav_coverage', 'coverage.read'],
 ];
 
 const ROUTES = [
@@ -38,6 +40,7 @@ const ROUTES = [
   [/^alerts$/, (ctx) => alertsPage(ctx)],
   [/^limits$/, (ctx) => limitsPage(ctx)],
   [/^assignments$/, (ctx) => assignmentsPage(ctx)],
+  [/^coverage$/, (ctx) => coveragePage(ctx), 'coverage.read'],
 ];
 
 const main = document.getElementById('main');
