@@ -151,10 +151,7 @@ def _assignments(app):
 @pytest.mark.parametrize("who, worker, village, allowed", [
     ("sup_a", "grid_a", "150502001002", True),   # her grid worker, her bank's county
     ("sup_a", "grid_b", "150502001002", False),  # another bank's worker, id in the body
-    # A village outside her bank's region: app/registry/assignments/services.assign checks
-    # the worker's scope but not the village's, so this is stored today.
-    pytest.param("sup_a", "grid_a", "210102001001", False, marks=pytest.mark.xfail(
-        strict=True, reason="assign() does not check the village against the supervisor's scope")),
+    ("sup_a", "grid_a", "210102001001", False),  # a village outside her bank's region
     ("sup_b", "grid_a", "150521001002", False),
     ("admin", "grid_b", "150521001002", True),
 ])

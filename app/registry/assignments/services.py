@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.audit import record_change, snapshot
-from app.auth.scope import assignment_scope, user_scope
+from app.auth.scope import assignment_scope, coverage_scope, user_scope
 from app.core.clock import today
 from app.core.exceptions import Conflict, InvalidField
 from app.core.lookup import get_in_scope
@@ -40,9 +40,12 @@ def assign(user, data):
     worker = db.session.scalar(select(User).where(User.id == data["user_id"], user_scope(user)))
     if worker is None or worker.role != "grid_worker":
         raise InvalidField("user_id", "无此网格员 No grid worker with this id in your scope")
-    village = db.session.get(Region, data["village_code"])
-    if village is None or village.level != "village":
-        raise InvalidField("village_code", "无此行政村 No village with this code")
+    # Only a village of the region she serves (the villages her coverage map shows).
+    village = db.session.scalar(select(Region).where(
+        Region.code == data["village_code"], Region.level == "village",
+        coverage_scope(user, Region.code)))
+    if village is None:
+        raise InvalidField("village_code", "无此行政村或不在您的辖区 No village with this code in your region")
     starts_on = data.get("starts_on") or today()
     current = db.session.scalar(
         select(GridAssignment).where(GridAssignment.village_code == village.code,
