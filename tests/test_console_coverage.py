@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.browser import ARTIFACTS, PHONE, SCREENSHOTS, chromium, gunicorn_server, screenshot  # noqa: F401
+from tests.browser import ARTIFACTS, PHONE, SCREENSHOTS, screenshot
 from tests.test_console_browser import DESKTOP, new_context, sign_in_console, watch_csp
 
 pytestmark = pytest.mark.browser
@@ -69,7 +69,7 @@ def open_coverage(page, hash_):
 
 
 @pytest.mark.parametrize("who", ["sup_a", "regulator"])
-def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):  # noqa: F811
+def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):
     viewport = DESKTOP if who == "sup_a" else PHONE
     context = new_context(chromium, gunicorn_server.url, viewport)
     try:

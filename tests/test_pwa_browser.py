@@ -159,7 +159,7 @@ def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server)
     )
     page.click("#tabs a[data-view=outbox]")
     page.click("#view-outbox button[data-action=sync]")  # tries, fails, keeps everything
-    page.wait_for_function("document.querySelectorAll('#waiting-list li.record').length === 5")
+    page.wait_for_function("() => document.querySelectorAll('#waiting-list li.record').length === 5")
     page.wait_for_selector("#view-outbox button[data-action=sync]:not([disabled])")
     assert "同步失败" in page.inner_text("#sync-status")
 
@@ -358,7 +358,7 @@ def test_update_prompt_reloads_without_losing_queued_records(app, world, chromiu
         page.click("#update-reload")
         page.wait_for_load_state("load")
         page.wait_for_selector("#view-register:not([hidden])")
-        page.wait_for_function("navigator.serviceWorker.controller && caches.keys().then((k) => k.length === 1)")
+        page.wait_for_function("() => navigator.serviceWorker.controller && caches.keys().then((k) => k.length === 1)")
         new_caches = page.evaluate("caches.keys()")
         assert len(new_caches) == 1 and new_caches != old_caches  # the old version's cache is gone
 
@@ -524,7 +524,7 @@ def test_ten_records_with_save_always_in_reach(app, world, chromium, gunicorn_se
         with_keyboard = i % 2 == 1
         if with_keyboard:  # she types the voucher number with the keyboard up
             page.set_viewport_size(keyboard)
-            page.wait_for_function("document.body.classList.contains('keyboard')")
+            page.wait_for_function("() => document.body.classList.contains('keyboard')")
             page.focus("input[name=voucher_no]")
             page.keyboard.type(voucher)
             field = page.locator("input[name=voucher_no]").bounding_box()
@@ -536,8 +536,8 @@ def test_ten_records_with_save_always_in_reach(app, world, chromium, gunicorn_se
         if i == 0 and viewport["width"] == 390:
             assert_thumb_sized(page, "register")
         page.touchscreen.tap(box["x"], box["y"])
-        page.wait_for_function(f"document.getElementById('save-status').textContent.includes('已保存')"
-                               f" && document.getElementById('save-status').className.includes('ok')")
+        page.wait_for_function("() => document.getElementById('save-status').textContent.includes('已保存')"
+                               " && document.getElementById('save-status').className.includes('ok')")
         assert page.evaluate("document.activeElement.matches('input[name=kind]:checked')")
         kinds = page.evaluate("""() => {
             const k = document.querySelector('fieldset.kinds').getBoundingClientRect();
@@ -548,7 +548,7 @@ def test_ten_records_with_save_always_in_reach(app, world, chromium, gunicorn_se
         assert kinds["header"] - 1 <= kinds["top"] and kinds["bottom"] <= kinds["bar"], kinds
         if with_keyboard:
             page.set_viewport_size(viewport)
-            page.wait_for_function("!document.body.classList.contains('keyboard')")
+            page.wait_for_function("() => !document.body.classList.contains('keyboard')")
         assert_save_in_reach(page, f"after record {i + 1}")  # the confirmation did not push it away
         page.evaluate("document.getElementById('save-status').className = 'save-status'")
     assert len(local_entries(page)) == 10
