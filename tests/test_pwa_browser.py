@@ -194,7 +194,7 @@ def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server)
     page.click(f"#refused-list li[data-id='{foreign_id}'] button[data-action=ack]")
     page.wait_for_selector("#refused", state="hidden")
     page.click("#tabs a[data-view=today]")
-    assert page.locator(f"#today-list li[data-id='{foreign_id}'] .badge.rejected").count() == 1
+    page.wait_for_selector(f"#view-today:not([hidden]) #today-list li[data-id='{foreign_id}'] .badge.rejected")
 
 
 def test_expired_sign_in_keeps_queue_until_she_signs_in_again(app, world, phone):
