@@ -144,7 +144,7 @@ def prepare(url, rows):
     app = make_app(url)
     with app.app_context():
         upgrade()
-        load_scale("tongliao", echo=lambda *a: None)
+        load_scale("tongliao", echo=lambda *a: None, business=False)
         user_id = db.session.execute(db.text("select id from users order by id limit 1")).scalar()
         db.session.remove()
     raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -6,7 +6,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.auth.tokens import hash_password
-from app.demo import bulk, business
+from app.demo import bulk
+from app.demo.business import load_business
 from app.demo.build import DEMO_USERNAMES, DemoBuilder, national_scale, tongliao_scale
 
 demo_cli = AppGroup("demo", help="演示数据 Demo data")
@@ -38,8 +39,9 @@ def load(scale, if_empty, reset):
     load_scale(scale, echo=click.echo)
 
 
-def load_scale(scale_name: str, echo=print):
-    """Generate and COPY one scale; prints each phase's time."""
+def load_scale(scale_name: str, echo=print, business=True):
+    """Generate and COPY one scale (Tongliao with its business unless `business` is
+    false); prints each phase's time."""
     started = time.perf_counter()
     scale = tongliao_scale() if scale_name == "tongliao" else national_scale()
     villages, points, workers = scale.totals
@@ -62,7 +64,7 @@ def load_scale(scale_name: str, echo=print):
         echo(f"  {what:<22}{seconds:6.1f} s{rate}")
 
     bulk.copy_all(built.spools, report)
-    if scale_name == "tongliao":
-        business.load_business(report)
+    if business and scale_name == "tongliao":
+        load_business(report)
     echo(f"done in {time.perf_counter() - started:.1f} s. 演示账号 Demo accounts: "
          + ", ".join(DEMO_USERNAMES) + f" (password: {password})")
