@@ -96,7 +96,7 @@ def screenshot(page, name):
 def wait_for_service_worker(page):
     """Until the page is controlled by an activated service worker with the shell cached."""
     page.wait_for_function(
-        "navigator.serviceWorker.controller !== null"
+        "() => navigator.serviceWorker.controller !== null"
         " && navigator.serviceWorker.controller.state === 'activated'",
         timeout=45_000,  # the 2-core machine may be busy with other test runs
     )
