@@ -76,7 +76,8 @@ def test_scope_and_filters(client, world, login, rules, app):
         db.session.remove()
     county_reg = login("county_reg")
     assert ids(client.get(LEDGER_CSV + RANGE, headers=county_reg)) == set(a_ids)
-    assert ids(client.get(LEDGER_CSV + RANGE + "&region=150521", headers=county_reg)) == set()
+    resp = client.get(LEDGER_CSV + RANGE + "&region=150521", headers=county_reg)
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "region_out_of_scope"
     for role in ("keeper_a", "grid_a", "field_a"):
         assert client.get(LEDGER_CSV + RANGE, headers=login(role)).status_code == 403
 

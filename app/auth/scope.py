@@ -129,6 +129,19 @@ def within_jurisdiction(user: User, prefix: str) -> bool:
     return own is not None and prefix.startswith(own)
 
 
+def figures_region(user: User, prefix: str | None) -> str:
+    """The region prefix statistics and exports are for: the one asked (a regulator only
+    within her region: elsewhere a 403, not an empty file), else the user's whole scope
+    ('' national; a regulator her region)."""
+    own = jurisdiction(user)
+    if prefix is None:
+        return own if user.role == "regulator" and own is not None else ""
+    if user.role == "regulator" and not within_jurisdiction(user, prefix):
+        raise Forbidden("该地区不在您的辖区内 The region is outside your jurisdiction",
+                        code="region_out_of_scope")
+    return prefix
+
+
 # Points and villages ---------------------------------------------------------------
 
 def assigned_villages(user: User):

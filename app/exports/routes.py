@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth import tokens
+from app.auth.scope import figures_region
 from app.audit import record_change
 from app.exports import ledger, stats
 from app.exports.schemas import LedgerExportArgsSchema
@@ -36,6 +37,8 @@ class LedgerCsv(MethodView):
         masked), streamed in the order the server received them. Written to the audit
         log with the row count."""
         user = tokens.current_user()
+        # Refused before the first byte: a region outside her jurisdiction is a 403.
+        figures_region(user, args.get("region"))
         body = stream_with_context(ledger.stream_ledger_csv(user, args))
         name = f"ledger-{args['date_from']:%Y%m%d}-{args['date_to']:%Y%m%d}.csv"
         return attachment(body, "text/csv; charset=utf-8", name)

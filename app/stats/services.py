@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, union_all
 
-from app.auth.scope import jurisdiction, require, rollup_scope, within_jurisdiction
-from app.core.exceptions import Forbidden, InvalidField
+from app.auth.scope import figures_region, require, rollup_scope
+from app.core.exceptions import InvalidField
 from app.coverage.services import region_figures
 from app.exports.labels import KIND_NAMES
 from app.extensions import db
@@ -25,18 +25,6 @@ CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
 PERIOD_LABEL = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM",
                 "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
 FINER_THAN_A_MONTH = ("day", "week")
-
-
-def region_of(user, prefix):
-    """The prefix the figures are for: the one asked (a regulator only within her
-    region), else the user's whole scope ('' national; a regulator her region)."""
-    own = jurisdiction(user)
-    if prefix is None:
-        return own if user.role == "regulator" and own is not None else ""
-    if user.role == "regulator" and not within_jurisdiction(user, prefix):
-        raise Forbidden("该地区不在您的辖区内 The region is outside your jurisdiction",
-                        code="region_out_of_scope")
-    return prefix
 
 
 def year_before(day: date) -> date:
@@ -161,7 +149,7 @@ def statistics(user, args):
     days, grouped as asked, beside the same range a year earlier and the region's
     coverage."""
     require(user, "stats.read")
-    prefix = region_of(user, args.get("region"))
+    prefix = figures_region(user, args.get("region"))
     start, end = args["date_from"], args["date_to"]
     coverage = region_figures(user, {"region": prefix})  # also refuses unknown regions
     name = db.session.scalar(select(Region.name).where(Region.code == prefix.ljust(12, "0"))) \
