@@ -1,16 +1,17 @@
 """Query arguments of the exports."""
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Id
+from app.core.fields import Day, Id
+from app.core.schemas import DayRangeSchema
 from app.flags.schemas import REGION_PREFIX_RE
 from app.models.ledger import LEDGER_KINDS
 
 
-class LedgerExportArgsSchema(Schema):
-    # Business days (Asia/Shanghai), inclusive; both required so an export is bounded.
-    date_from = fields.Date(data_key="from", required=True)
-    date_to = fields.Date(data_key="to", required=True)
+class LedgerExportArgsSchema(DayRangeSchema):
+    # Both required, so an export is bounded.
+    date_from = Day(data_key="from", required=True)
+    date_to = Day(data_key="to", required=True)
     region = fields.String(
         validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
         metadata={"description": "division code prefix of the points' villages", "example": "150502"},
@@ -19,12 +20,10 @@ class LedgerExportArgsSchema(Schema):
     kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
 
     @validates_schema
-    def _range(self, data, **kwargs):
+    def _length(self, data, **kwargs):
         start, end = data.get("date_from"), data.get("date_to")
-        if not (start and end):
+        if not (start and end) or start > end:
             return
-        if start > end:
-            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
         limit = current_app.config["LEDGER_EXPORT_MAX_DAYS"]
         if (end - start).days + 1 > limit:
             raise ValidationError(

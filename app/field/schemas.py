@@ -2,10 +2,11 @@
 
 Pushed records are checked one by one by app/field/sync.py (a malformed one is
 rejected alone); these schemas document them in the OpenAPI reference."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from app.core.fields import Id, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import DayRangeSchema
 from app.models.field import (
     FINDING_STATUSES,
     INSPECTION_ITEMS,
@@ -105,21 +106,14 @@ class FieldPullSchema(Schema):
     records = fields.List(fields.Nested(PulledFieldRecordSchema))
 
 
-class VisitQueryArgsSchema(PageArgsSchema):
+class VisitQueryArgsSchema(PageArgsSchema, DayRangeSchema):
     region = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"),
                            metadata={"description": "division code prefix, e.g. 150502"})
     team_id = Id(data_key="team", metadata={"description": "visits by the team's members"})
     channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS))
     user_id = Id(data_key="user")
     bank_id = Id(data_key="bank", metadata={"description": "a bank or branch: its subtree"})
-    # Business days (Asia/Shanghai) of the start, inclusive.
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
-
-    @validates_schema
-    def _range(self, data, **kwargs):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
+    # from, to (DayRangeSchema): business days (Asia/Shanghai) of the start, inclusive.
 
 
 class VisitItemSchema(Schema):

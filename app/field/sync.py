@@ -52,6 +52,7 @@ from app.field import acks, inspections, requests
 from app.models import Region, RiskAlert, ServicePoint, VillagerRequest
 from app.models.field import VILLAGE_SOURCES
 from app.sync import records as rec
+from app.sync.rollups import VILLAGE_AND_CARD_ROLLUPS
 from app.sync.rules import CLOCK_SKEW, OLD_RECORD, RuleBook, amount_flags, rules_for
 
 # The channel of a role's business: a grid worker helps villagers (帮办代办), a field
@@ -256,25 +257,8 @@ _INSERT_ENTRIES = text(
                             AND w.channel <> 'point')
     ), by_day AS (
         SELECT *, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM delta
-    ), village AS (
-        INSERT INTO ledger_village_daily AS g
-            (channel, day, village_code, kind, bank_path, county_code, count, amount_fen)
-        SELECT channel, day, village_code, kind, coalesce(:bank_path, ''), min(county_code),
-               sum(n), sum(amount)
-        FROM by_day GROUP BY channel, day, village_code, kind
-        ON CONFLICT (channel, day, village_code, kind, bank_path) DO UPDATE
-        SET count = g.count + excluded.count, amount_fen = g.amount_fen + excluded.amount_fen
-    ), card AS (
-        INSERT INTO ledger_card_daily AS c
-            (county_code, card_masked, day, kind, count, amount_fen)
-        SELECT county_code, card_masked, day, kind, sum(n), sum(amount)
-        FROM by_day WHERE card_masked IS NOT NULL
-        GROUP BY county_code, card_masked, day, kind
-        ON CONFLICT (county_code, card_masked, day, kind) DO UPDATE
-        SET count = c.count + excluded.count, amount_fen = c.amount_fen + excluded.amount_fen
-    )
-    SELECT id::text FROM ins
-    """
+    ),"""
+    + VILLAGE_AND_CARD_ROLLUPS
 )
 _CARD_TOTALS = text(
     """

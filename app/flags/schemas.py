@@ -1,8 +1,9 @@
 """Query arguments, the review body and the items of the flag queue."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from app.core.fields import Id, Text, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import DayRangeSchema
 from app.ledger.schemas import LedgerItemSchema
 
 # Flags are rule names written at ingest (over_daily_cap, not_multiple_of_10, ...).
@@ -10,7 +11,7 @@ FLAG_RE = r"^[a-z][a-z0-9_]{0,39}$"
 REGION_PREFIX_RE = r"^[0-9]{2,12}$"
 
 
-class FlagQueryArgsSchema(PageArgsSchema):
+class FlagQueryArgsSchema(PageArgsSchema, DayRangeSchema):
     flag = fields.String(
         validate=validate.Regexp(FLAG_RE, error="标记名称无效 Not a flag name"),
         metadata={"description": "only records carrying this flag, e.g. over_daily_cap"},
@@ -21,14 +22,6 @@ class FlagQueryArgsSchema(PageArgsSchema):
         validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
         metadata={"description": "division code prefix of the points' villages", "example": "150502"},
     )
-    # Business days (Asia/Shanghai), inclusive.
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
-
-    @validates_schema
-    def _range(self, data, **kwargs):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
 
 
 class ReviewBodySchema(Schema):

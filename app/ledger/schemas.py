@@ -1,22 +1,15 @@
 """Query arguments and pages of the ledger views."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from app.core.fields import Day, Id, Timestamp
+from app.core.fields import Id, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
+from app.core.schemas import DayRangeSchema
 from app.models.ledger import LEDGER_KINDS
 
 
-class _PageArgs(PageArgsSchema):
+class _PageArgs(PageArgsSchema, DayRangeSchema):
     point_id = Id()
     kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
-    # Business days (Asia/Shanghai), inclusive.
-    date_from = Day(data_key="from")
-    date_to = Day(data_key="to")
-
-    @validates_schema
-    def _range(self, data, **kwargs):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
 
 
 class LedgerQueryArgsSchema(_PageArgs):

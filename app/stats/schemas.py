@@ -2,21 +2,22 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
+from app.core.fields import Day
+from app.core.schemas import DayRangeSchema
 from app.flags.schemas import REGION_PREFIX_RE
 
 GROUPS = ("region_level", "bank", "period", "kind")
 PERIODS = ("day", "week", "month", "quarter", "year")
 
 
-class StatsArgsSchema(Schema):
+class StatsArgsSchema(DayRangeSchema):
     region = fields.String(
         validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
         metadata={"description": "division code prefix (default: the user's whole scope)",
                   "example": "1505"},
     )
-    # Business days (Asia/Shanghai), inclusive.
-    date_from = fields.Date(data_key="from", required=True)
-    date_to = fields.Date(data_key="to", required=True)
+    date_from = Day(data_key="from", required=True)
+    date_to = Day(data_key="to", required=True)
     group_by = DelimitedList(
         fields.String(validate=validate.OneOf(GROUPS)),
         load_default=["kind"],
@@ -28,9 +29,7 @@ class StatsArgsSchema(Schema):
                            metadata={"description": "the period of group_by=period"})
 
     @validates_schema
-    def _range(self, data, **kwargs):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("起始日期晚于结束日期 'from' is after 'to'", field_name="from")
+    def _groupings(self, data, **kwargs):
         if len(set(data.get("group_by", []))) != len(data.get("group_by", [])):
             raise ValidationError("分组重复 A grouping is named twice", field_name="group_by")
 

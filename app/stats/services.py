@@ -151,13 +151,12 @@ def statistics(user, args):
     require(user, "stats.read")
     prefix = figures_region(user, args.get("region"))
     start, end = args["date_from"], args["date_to"]
-    coverage = region_figures(user, {"region": prefix})  # also refuses unknown regions
-    name = db.session.scalar(select(Region.name).where(Region.code == prefix.ljust(12, "0"))) \
-        if prefix else None
+    # Also refuses an unknown region, and names the region.
+    coverage = region_figures(user, {"region": prefix})
     return {
         **period_figures(user, prefix, start, end),
         "region": prefix,
-        "region_name": name or "全国 National",
+        "region_name": coverage["name"],  # the region's name, or 全国 National
         "group_by": args["group_by"],
         "period": args["period"],
         "groups": grouped(user, prefix, start, end, args["group_by"], args["period"]),

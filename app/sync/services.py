@@ -46,6 +46,7 @@ from app.field import acks as field_acks
 from app.field import sync as field_sync
 from app.models import Device, RiskAlert, ServicePoint
 from app.sync import records as rec
+from app.sync.rollups import VILLAGE_AND_CARD_ROLLUPS
 from app.sync.rules import RuleBook, amount_flags, context_flags, rules_for_point
 
 log = logging.getLogger(__name__)
@@ -135,25 +136,8 @@ _INSERT_AND_ROLL_UP = text(
         FROM by_day GROUP BY point_id, day, kind
         ON CONFLICT (point_id, day, kind) DO UPDATE
         SET count = d.count + excluded.count, amount_fen = d.amount_fen + excluded.amount_fen
-    ), village AS (
-        INSERT INTO ledger_village_daily AS g
-            (channel, day, village_code, kind, bank_path, county_code, count, amount_fen)
-        SELECT channel, day, village_code, kind, coalesce(:bank_path, ''), min(county_code),
-               sum(n), sum(amount)
-        FROM by_day GROUP BY channel, day, village_code, kind
-        ON CONFLICT (channel, day, village_code, kind, bank_path) DO UPDATE
-        SET count = g.count + excluded.count, amount_fen = g.amount_fen + excluded.amount_fen
-    ), card AS (
-        INSERT INTO ledger_card_daily AS c
-            (county_code, card_masked, day, kind, count, amount_fen)
-        SELECT county_code, card_masked, day, kind, sum(n), sum(amount)
-        FROM by_day WHERE card_masked IS NOT NULL
-        GROUP BY county_code, card_masked, day, kind
-        ON CONFLICT (county_code, card_masked, day, kind) DO UPDATE
-        SET count = c.count + excluded.count, amount_fen = c.amount_fen + excluded.amount_fen
-    )
-    SELECT id::text FROM ins
-    """
+    ),"""
+    + VILLAGE_AND_CARD_ROLLUPS
 )
 
 
