@@ -34,7 +34,7 @@ const WORDS = {
     card_last4: '卡号后 4 位', save_business: '保存业务',
     talk: '反诈宣传', topic: '宣传主题', attendance: '参加人数', save_talk: '保存宣传',
     saved: '已保存', pending: '待同步', pending_count: '{n} 条待同步', all_synced: '全部已同步',
-    refused: '被退回', sync_now: '立即同步', syncing: '正在同步…', sign_out: '退出登录',
+    saving: '正在保存…', refused: '被退回', sync_now: '立即同步', syncing: '正在同步…', sign_out: '退出登录',
     alerts: '风险提示', ack: '已阅读，确认', acked: '已确认', type_alert_ack: '确认风险提示', no_villages: '尚未下载村界，请联网同步一次',
     err_amount: '金额格式不对，例如 500 或 88.50', err_card: '卡号只填前 6 位和后 4 位数字',
     err_topic: '请填写宣传主题', err_attendance: '请填写参加人数',
@@ -58,7 +58,7 @@ const WORDS = {
     card_last4: 'Last 4', save_business: 'Save business',
     talk: 'Anti-fraud talk', topic: 'Topic', attendance: 'Attendance', save_talk: 'Save talk',
     saved: 'Saved', pending: 'Waiting', pending_count: '{n} waiting to sync', all_synced: 'All synced',
-    refused: 'Refused', sync_now: 'Sync now', syncing: 'Syncing…', sign_out: 'Sign out',
+    saving: 'Saving…', refused: 'Refused', sync_now: 'Sync now', syncing: 'Syncing…', sign_out: 'Sign out',
     alerts: 'Risk alerts', ack: 'Read: acknowledge', acked: 'Acknowledged', type_alert_ack: 'Alert acknowledged', no_villages: 'No village boundaries yet: sync once online',
     err_amount: 'Amount like 500 or 88.50', err_card: 'Card: first 6 and last 4 digits only',
     err_topic: 'Topic required', err_attendance: 'Attendance required',
@@ -233,7 +233,10 @@ async function onClick(e) {
   if (act === 'household' || act === 'unhousehold') {
     const step = act === 'household' ? 1 : -1;
     await fstore.update('open_visit', (v) => ({ ...v, households: Math.max(0, v.households + step) }));
-    return render();
+    // Only the count: what she is typing in the forms below stays.
+    const visit = await fstore.get('open_visit');
+    document.getElementById('household-count').textContent = visit ? visit.households : 0;
+    return undefined;
   }
   return undefined;
 }
@@ -249,6 +252,19 @@ async function onSubmit(e) {
     if (village) await openVisit(village, 'picked', null);
     return;
   }
+  // Said at once, before anything is awaited: a 已保存 still on screen from the last
+  // record must not stand for this one while it waits for a fix and the commit.
+  const submit = form.querySelector('button[type=submit]');
+  setStatus(w('saving'));
+  submit.disabled = true; // one tap, one record
+  try {
+    await saveRecord(form, error);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+async function saveRecord(form, error) {
   const visit = await fstore.get('open_visit');
   if (!visit) return;
   const common = { visit_id: visit.id, village_code: visit.village_code, occurred_at: isoWithOffset() };
@@ -259,9 +275,9 @@ async function onSubmit(e) {
     let card = null;
     try {
       amount = NO_AMOUNT.has(kind) ? 0 : yuanToFen(form.amount.value);
-    } catch { error.textContent = w('err_amount'); return; }
+    } catch { refuse(error, w('err_amount')); return; }
     if (form.bin.value || form.last4.value) {
-      try { card = maskCard(form.bin.value, form.last4.value); } catch { error.textContent = w('err_card'); return; }
+      try { card = maskCard(form.bin.value, form.last4.value); } catch { refuse(error, w('err_card')); return; }
     }
     const fix = await Promise.race([position(), new Promise((r) => { setTimeout(() => r(null), 1500); })]);
     record = base('ledger_entry', {
@@ -270,7 +286,7 @@ async function onSubmit(e) {
     });
   } else if (form.id === 'field-request') {
     const said = form.text.value.trim();
-    if (!said) { error.textContent = w('err_request_text'); return; }
+    if (!said) { refuse(error, w('err_request_text')); return; }
     record = base('request', {
       village_code: visit.village_code, visit_id: visit.id, category: form.category.value,
       text: said, deadline: form.deadline.value, taken_at: common.occurred_at,
@@ -278,15 +294,29 @@ async function onSubmit(e) {
   } else {
     const topic = form.topic.value.trim();
     const attendance = Number.parseInt(form.attendance.value, 10);
-    if (!topic) { error.textContent = w('err_topic'); return; }
-    if (!(attendance >= 0)) { error.textContent = w('err_attendance'); return; }
+    if (!topic) { refuse(error, w('err_topic')); return; }
+    if (!(attendance >= 0)) { refuse(error, w('err_attendance')); return; }
     record = base('fraud_talk', { ...common, topic, attendance, note: null });
   }
   await fstore.queue(record);
   form.reset();
-  state.message = w('saved');
-  await render();
+  setStatus(w('saved'), true);
+  // The banner and lists only: the other forms keep what she has typed in them.
+  await render({ full: false });
   sync();
+}
+
+function refuse(error, message) {
+  error.textContent = message;
+  setStatus('');
+}
+
+function setStatus(message, ok = false) {
+  state.message = ok ? message : '';
+  const status = document.getElementById('field-status');
+  if (!status) return;
+  status.textContent = message;
+  status.classList.toggle('ok', ok);
 }
 
 function describe(r) {
