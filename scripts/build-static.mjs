@@ -57,6 +57,7 @@ const SHELL_GLOBS = [
   'index.html',
   'manifest.webmanifest',
   'css/app.css',
+  'css/field.css',
   'js/*.js',
   'vendor/idb/index.js',
   'icons/icon-192.png',

@@ -138,3 +138,67 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
             "select village_code, village_source, households, flags from field_visits")).one()
         db.session.remove()
     assert tuple(visit) == ("150502001001", "gps", 3, [])
+
+
+def test_field_agent_inspects_a_point_offline_and_sees_her_day(app, world, phone, gunicorn_server,
+                                                                client, login):
+    """A mobile-team member's home: what she saved today on another phone, the open
+    requests of her county (the overdue one marked), and the inspection checklist, done
+    with no signal and arriving once, each failed item a finding on the server."""
+    from datetime import date, timedelta
+
+    from tests.field_support import V1, business, visit
+    earlier = visit(V1, channel="mobile")
+    taken = (date.today() - timedelta(days=10)).isoformat()
+    overdue = {"id": "6f1c2d3e-4b5a-4c6d-8e7f-90a1b2c3d4e5", "type": "request", "data": {
+        "village_code": V1, "visit_id": None, "category": "cash_service",
+        "text": "村里取款点周末不开门", "taken_at": f"{taken}T10:00:00+08:00",
+        "deadline": (date.today() - timedelta(days=3)).isoformat()}}
+    pushed = client.post("/api/v1/sync/push", headers=login("field_a", device_id="other-phone"),
+                         json={"records": [earlier, business(earlier, channel="mobile"), overdue]})
+    assert [r["status"] for r in pushed.get_json()["results"]] == ["accepted"] * 3
+
+    page = phone.new_page()
+    page.goto("/")
+    page.fill("input[name=username]", "field_a")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#view-field:not([hidden]) button[data-act=inspect]")
+    assert page.inner_text(".bar h1") == "流动服务走访"
+    # Her day so far, saved on the other phone, and the request past its deadline.
+    page.wait_for_selector("#field-today li >> nth=1", state="attached")
+    page.wait_for_selector("#field-requests li.overdue:has-text('村里取款点周末不开门')")
+    assert "已逾期" in page.inner_text("#field-requests li.overdue")
+
+    gunicorn_server.stop()
+    page.click("button[data-act=inspect]")
+    page.wait_for_selector("#field-inspection")
+    page.select_option("#field-inspection select[name=point]", str(world.points["a1"]))
+    items = page.eval_on_selector_all("#field-inspection fieldset.check-item", "fs => fs.length")
+    assert items == 7
+    page.click("#field-inspection fieldset.check-item >> nth=0 >> label:has(input[value=pass])")
+    page.click("#field-inspection button[type=submit]")
+    page.wait_for_selector("#field-inspection .error:has-text('还有 6 项未检查')")
+    for i in range(1, 7):
+        verdict = "fail" if i in (1, 2) else "pass"  # signage, fee list
+        page.click(f"#field-inspection fieldset.check-item >> nth={i} >> label:has(input[value={verdict}])")
+    boxes = page.eval_on_selector_all(
+        "#field-inspection label:has(input[type=radio]) span",
+        "spans => spans.map((s) => s.getBoundingClientRect().height)")
+    assert min(boxes) >= 48, boxes
+    page.fill("#field-inspection input[name=note]", "收费标准牌被遮挡")
+    page.evaluate("document.getElementById('field-inspection').scrollIntoView()")
+    screenshot(page, "field-inspection")
+    page.click("#field-inspection button[type=submit]")
+    page.wait_for_selector("#field-status.ok:has-text('已保存')")
+    page.wait_for_selector("#field-pending li:has-text('巡检'):has-text('2 项不合格')")
+
+    gunicorn_server.start()
+    page.click("button[data-act=sync]")
+    page.wait_for_selector("#field-pending-count:has-text('全部已同步')", timeout=30_000)
+    with app.app_context():
+        rows = db.session.execute(text(
+            "select i.note, array_agg(f.item order by f.item) from inspections i"
+            " join inspection_findings f on f.inspection_id = i.id group by i.id")).all()
+        db.session.remove()
+    assert [tuple(r) for r in rows] == [("收费标准牌被遮挡", ["fee_list_posted", "signage"])]

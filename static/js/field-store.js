@@ -86,6 +86,21 @@ export async function applyResults(results, at = Date.now()) {
   await tx.done;
 }
 
+/** Her records the server sent back (saved on another phone of hers, or on this one
+ *  before a reinstall): kept as synced, never over a record this phone already holds. */
+export async function remember(rows, at = Date.now()) {
+  if (!rows.length) return;
+  const tx = (await db()).transaction(['records', 'states'], 'readwrite', { durability: 'strict' });
+  const records = tx.objectStore('records');
+  const states = tx.objectStore('states');
+  await Promise.all(rows.map(async (r) => {
+    if (await records.getKey(r.id) !== undefined) return;
+    await records.add(r);
+    await states.put({ id: r.id, state: 'synced', reason: null, flags: r.flags || [], since: at });
+  }));
+  await tx.done;
+}
+
 /** Every record saved since `sinceMs`, with its state, newest first. */
 export async function since(sinceMs) {
   const d = await db();

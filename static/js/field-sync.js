@@ -11,6 +11,7 @@ const BATCH_SIZE = 500;
 const LOCK = 'zhunong-field-sync';
 const MAX_PULL_PAGES = 20;
 const TIMEOUT_MS = 20000;
+const KEEP_PULLED_MS = 2 * 86_400_000;
 
 async function call(method, path, token, json) {
   const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
@@ -64,8 +65,15 @@ async function pullOnce(session) {
   const previous = (await fstore.get('pull')) || {};
   let cursor = previous.cursor ?? 0;
   let body = null;
+  const recent = Date.now() - KEEP_PULLED_MS;
   for (let page = 0; page < MAX_PULL_PAGES; page += 1) {
     body = await call('GET', `/api/v1/field/pull?cursor=${encodeURIComponent(cursor)}`, session.token);
+    // Her records from the last two days, whichever phone saved them, so today's list
+    // is whole; older ones stay on the server.
+    await fstore.remember((body.records || []).map((r) => ({
+      id: r.id, type: r.type, data: r.data, flags: r.flags, user_id: session.user.id,
+      saved_at: Date.parse(r.data.occurred_at || r.data.ended_at || r.data.taken_at || r.data.inspected_at || r.data.acked_at) || Date.now(),
+    })).filter((r) => r.saved_at >= recent));
     cursor = body.cursor ?? cursor;
     if (!body.has_more) break;
   }
@@ -75,6 +83,7 @@ async function pullOnce(session) {
     villages: body.villages || [],
     points: body.points || [],
     alerts: body.alerts || [],
+    requests: body.requests || [],
     pulled_at: Date.now(),
   });
 }

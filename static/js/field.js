@@ -18,6 +18,9 @@ const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', '
 const NO_AMOUNT = new Set(['balance_inquiry', 'mobile_banking', 'social_security']);
 const REQUEST_CATEGORIES = ['card_service', 'cash_service', 'fraud_report', 'complaint', 'credit',
   'social_security', 'other'];
+// The inspection checklist (巡检), as app/models/field.py INSPECTION_ITEMS.
+const INSPECTION_ITEMS = ['terminal_works', 'signage', 'fee_list_posted', 'notices_posted',
+  'register_kept', 'keeper_knows_rules', 'cash_adequate'];
 const REQUEST_DAYS = 7; // default deadline: a week, as the bank's 限时办结 asks
 const TICK_MS = 60_000;
 const FIX_TIMEOUT_MS = 10_000;
@@ -43,6 +46,15 @@ const WORDS = {
     cat_card_service: '银行卡业务', cat_cash_service: '取款服务', cat_fraud_report: '涉诈举报',
     cat_complaint: '投诉', cat_credit: '贷款信用', cat_social_security: '社保医保', cat_other: '其他',
     type_visit: '走访', type_fraud_talk: '反诈宣传', type_ledger_entry: '业务',
+    inspect: '服务点巡检', inspection: '巡检', point: '服务点', save_inspection: '保存巡检',
+    cancel: '取消', pass: '合格', fail: '不合格', inspection_note: '说明（可不填）',
+    err_unanswered: '还有 {n} 项未检查，请逐项选择合格或不合格', err_no_point: '尚未下载服务点，请联网同步一次',
+    type_inspection: '巡检', failed_count: '{n} 项不合格', all_passed: '全部合格',
+    item_terminal_works: '机具运行正常', item_signage: '标识标牌规范', item_fee_list_posted: '收费标准已公示',
+    item_notices_posted: '告知事项已张贴', item_register_kept: '业务登记簿按时登记',
+    item_keeper_knows_rules: '负责人熟悉业务规定', item_cash_adequate: '备付金充足',
+    today: '今日已同步（{n} 条）', open_requests: '待办诉求', overdue: '已逾期', due_on: '{d} 前办结',
+    st_open: '待分派', st_assigned: '已分派',
     kind_withdrawal: '取款', kind_balance_inquiry: '余额查询', kind_transfer: '转账汇款',
     kind_cash_remittance: '现金汇款', kind_bill_payment: '代理缴费', kind_card_repayment: '信用卡还款',
     kind_mobile_banking: '手机银行开通', kind_social_security: '社保卡业务',
@@ -67,6 +79,16 @@ const WORDS = {
     cat_card_service: 'Card service', cat_cash_service: 'Cash service', cat_fraud_report: 'Fraud report',
     cat_complaint: 'Complaint', cat_credit: 'Credit', cat_social_security: 'Social security', cat_other: 'Other',
     type_visit: 'Visit', type_fraud_talk: 'Talk', type_ledger_entry: 'Business',
+    inspect: 'Inspect a point', inspection: 'Inspection', point: 'Service point',
+    save_inspection: 'Save inspection', cancel: 'Cancel', pass: 'Pass', fail: 'Fail',
+    inspection_note: 'Note (optional)',
+    err_unanswered: '{n} items not checked yet: mark each pass or fail', err_no_point: 'No points yet: sync once online',
+    type_inspection: 'Inspection', failed_count: '{n} failed', all_passed: 'All passed',
+    item_terminal_works: 'Terminal works', item_signage: 'Signage', item_fee_list_posted: 'Fee list posted',
+    item_notices_posted: 'Notices posted', item_register_kept: 'Register kept',
+    item_keeper_knows_rules: 'Keeper knows the rules', item_cash_adequate: 'Cash adequate',
+    today: 'Synced today ({n})', open_requests: 'Open requests', overdue: 'Overdue', due_on: 'due {d}',
+    st_open: 'Not assigned', st_assigned: 'Assigned',
     kind_withdrawal: 'Withdrawal', kind_balance_inquiry: 'Balance inquiry', kind_transfer: 'Transfer',
     kind_cash_remittance: 'Cash remittance', kind_bill_payment: 'Bill payment',
     kind_card_repayment: 'Card repayment', kind_mobile_banking: 'Mobile banking sign-up',
@@ -85,7 +107,7 @@ export function isFieldUser(user) {
   return Boolean(user) && FIELD_ROLES.includes(user.role);
 }
 
-const state = { session: null, deviceId: null, syncing: false, picking: null, message: '' };
+const state = { session: null, deviceId: null, syncing: false, picking: null, inspecting: false, message: '' };
 
 /** Take over the page for a signed-in field worker. */
 export async function startField(session, deviceId, { onSignOut }) {
@@ -106,7 +128,7 @@ export async function startField(session, deviceId, { onSignOut }) {
   for (const view of document.querySelectorAll('.view')) view.hidden = view !== root;
   document.getElementById('tabs').hidden = true;
   document.getElementById('booting').hidden = true;
-  addStyle();
+  await addStyle();
   await render();
   sync();
 }
@@ -124,24 +146,17 @@ async function sync() {
   }
 }
 
-/** The few rules the field screens add to app.css, kept with the only module using them
- *  (the shell's precache list stays as it is). Every target is at least 48 px. */
+/** The field screens' own stylesheet, loaded on first use (a <link>: the page's CSP
+ *  allows no inline style); precached with the shell, so it loads offline too. */
 function addStyle() {
-  if (document.getElementById('field-style')) return;
-  const style = document.createElement('style');
-  style.id = 'field-style';
-  style.textContent = `
-    .field .visit-card { background: #e7f1fb; display: flex; flex-direction: column; gap: 4px; }
-    .field .households { display: flex; align-items: center; gap: 8px; margin: 10px 0; }
-    .field .households b { font-size: 1.4rem; min-width: 2ch; text-align: center; }
-    .field .households button { min-width: 64px; }
-    .field select { width: 100%; min-height: 56px; font: inherit; font-size: 1.1rem;
-      border-radius: 10px; padding: 0 10px; }
-    .field .kinds span { min-height: var(--touch); }
-    .field .records li { min-height: var(--touch); }
-    .field .alerts button { width: 100%; margin: 4px 0 8px; }
-    .field .badge.acked { color: var(--ok); font-weight: 600; }`;
-  document.head.append(style);
+  if (document.getElementById('field-style')) return Promise.resolve();
+  const link = document.createElement('link');
+  link.id = 'field-style';
+  link.rel = 'stylesheet';
+  link.href = '/static/css/field.css';
+  const loaded = new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; });
+  document.head.append(link);
+  return loaded;
 }
 
 function channel() {
@@ -221,6 +236,11 @@ async function onClick(e) {
   if (!button) return;
   const act = button.dataset.act;
   if (act === 'start') return startVisit();
+  if (act === 'inspect' || act === 'cancel-inspection') {
+    state.inspecting = act === 'inspect';
+    state.message = '';
+    return render();
+  }
   if (act === 'end') return endVisit();
   if (act === 'sync') return sync();
   if (act === 'ack') return acknowledge(Number(button.dataset.alertId));
@@ -250,6 +270,10 @@ async function onSubmit(e) {
     const pull = (await fstore.get('pull')) || { villages: [] };
     const village = pull.villages.find((v) => v.code === form.village.value);
     if (village) await openVisit(village, 'picked', null);
+    return;
+  }
+  if (form.id === 'field-inspection') {
+    await saveInspection(form, error);
     return;
   }
   // Said at once, before anything is awaited: a 已保存 still on screen from the last
@@ -319,10 +343,43 @@ function setStatus(message, ok = false) {
   status.classList.toggle('ok', ok);
 }
 
+/** A checklist done at a point: each item answered pass or fail; the failed ones become
+ *  findings on the server, owned by the point's keeper with the bank's deadline. */
+async function saveInspection(form, error) {
+  const unanswered = INSPECTION_ITEMS.filter((i) => !form.querySelector(`input[name=item_${i}]:checked`));
+  if (unanswered.length) { error.textContent = w('err_unanswered', { n: unanswered.length }); return; }
+  const pointId = Number(form.point.value);
+  if (!pointId) { error.textContent = w('err_no_point'); return; }
+  const pull = (await fstore.get('pull')) || { points: [] };
+  const point = (pull.points || []).find((p) => p.id === pointId);
+  const record = base('inspection', {
+    point_id: pointId, inspected_at: isoWithOffset(),
+    failed_items: INSPECTION_ITEMS.filter((i) => form.querySelector(`input[name=item_${i}]:checked`).value === 'fail'),
+    note: form.note.value.trim() || null,
+  });
+  record.point_name = point ? point.name : String(pointId); // for her list only
+  await fstore.queue(record);
+  state.inspecting = false;
+  state.message = w('saved');
+  await render();
+  sync();
+}
+
+/** Midnight of today in Shanghai, as epoch milliseconds (China keeps no summer time). */
+function shanghaiMidnight(now = Date.now()) {
+  const day = 86_400_000;
+  const offset = 8 * 3_600_000;
+  return now - ((now + offset) % day);
+}
+
 function describe(r) {
   if (r.type === 'visit') return `${w('type_visit')} · ${esc(r.village_name || r.data.village_code)}`;
   if (r.type === 'alert_ack') return w('type_alert_ack');
   if (r.type === 'request') return `${w('type_request')} · ${w(`cat_${r.data.category}`)}`;
+  if (r.type === 'inspection') {
+    const n = r.data.failed_items.length;
+    return `${w('type_inspection')} · ${esc(r.point_name || r.data.point_id)} · ${n ? w('failed_count', { n }) : w('all_passed')}`;
+  }
   if (r.type === 'fraud_talk') return `${w('type_fraud_talk')} · ${esc(r.data.topic)} · ${r.data.attendance}`;
   return `${w(`kind_${r.data.kind}`)} · ${formatFen(r.data.amount_fen)}`;
 }
@@ -331,9 +388,9 @@ async function render({ full = true } = {}) {
   const root = document.getElementById('view-field');
   if (!root || !state.session) return;
   if (!root.firstElementChild) full = true;
-  const [pull, visit, waiting, refused] = await Promise.all([
+  const [pull, visit, waiting, refused, recent] = await Promise.all([
     fstore.get('pull'), fstore.get('open_visit'), fstore.queued(state.session.user.id),
-    fstore.inState('rejected', 'conflict'),
+    fstore.inState('rejected', 'conflict'), fstore.since(shanghaiMidnight()),
   ]);
   const villages = (pull && pull.villages) || [];
   document.querySelector('.bar h1').textContent = w(`title_${channel()}`);
@@ -380,6 +437,20 @@ async function render({ full = true } = {}) {
         <small class="error" role="alert"></small>
         <button type="submit" class="primary big">${w('save_request')}</button></form>
       <button type="button" class="ghost big" data-act="end">${w('end')}</button>`;
+  } else if (state.inspecting) {
+    const points = (pull && pull.points) || [];
+    const options = points.map((p) => `<option value="${p.id}">${esc(p.name)}</option>`).join('');
+    const items = INSPECTION_ITEMS.map((i) => `<fieldset class="check-item"><legend>${w(`item_${i}`)}</legend>
+      <label><input type="radio" name="item_${i}" value="pass"><span>${w('pass')}</span></label>
+      <label><input type="radio" name="item_${i}" value="fail"><span>${w('fail')}</span></label></fieldset>`).join('');
+    body = `<form id="field-inspection" novalidate autocomplete="off"><h2>${w('inspect')}</h2>
+      ${points.length ? '' : `<p class="notice warn">${w('err_no_point')}</p>`}
+      <label class="field"><span>${w('point')}</span><select name="point">${options}</select></label>
+      ${items}
+      <label class="field"><span>${w('inspection_note')}</span><input name="note" maxlength="1000"></label>
+      <small class="error" role="alert"></small>
+      <button type="submit" class="primary big">${w('save_inspection')}</button>
+      <button type="button" class="ghost big" data-act="cancel-inspection">${w('cancel')}</button></form>`;
   } else if (state.picking) {
     const options = mine.map((v) => `<option value="${esc(v.code)}">${esc(v.name)}</option>`).join('');
     body = `<form id="field-pick"><p class="notice warn" id="pick-reason">${w(state.picking.reason)}</p>
@@ -388,7 +459,9 @@ async function render({ full = true } = {}) {
       <button type="submit" class="primary big">${w('start_picked')}</button></form>`;
   } else {
     body = `${villages.length ? '' : `<p class="notice warn">${w('no_villages')}</p>`}
-      <button type="button" class="primary big" data-act="start">${w('start')}</button>`;
+      <button type="button" class="primary big" data-act="start">${w('start')}</button>
+      ${state.session.user.role === 'field_agent'
+    ? `<button type="button" class="ghost big" data-act="inspect">${w('inspect')}</button>` : ''}`;
   }
   const pending = waiting.map((r) => `<li class="record" data-id="${r.id}">${describe(r)} <span class="badge queued">${w('pending')}</span></li>`).join('');
   const back = refused.filter((r) => r.user_id === state.session.user.id)
@@ -398,7 +471,16 @@ async function render({ full = true } = {}) {
       <span class="outbox-count" id="field-pending-count">${waiting.length ? w('pending_count', { n: waiting.length }) : w('all_synced')}</span>
       <button type="button" class="ghost sync-now" data-act="sync" ${state.syncing ? 'disabled' : ''}>${state.syncing ? w('syncing') : w('sync_now')}</button></div>
     ${alerts ? `<section class="alerts"><h2>${w('alerts')}</h2><ul>${alerts}</ul></section>` : ''}`;
+  const names = new Map(villages.map((v) => [v.code, v.name]));
+  const openRequests = ((pull && pull.requests) || []).map((q) => `<li class="record${q.overdue ? ' overdue' : ''}" data-request="${esc(q.id)}">
+    <b>${w(`cat_${q.category}`)}</b> · ${esc(names.get(q.village_code) || q.village_code)} · ${w(`st_${q.status}`)}
+    <br><small>${esc(q.text)}</small><br><small>${q.overdue ? `<span class="badge overdue">${w('overdue')}</span> ` : ''}${esc(w('due_on', { d: q.deadline }))}</small></li>`).join('');
+  const todays = recent.filter((r) => r.user_id === state.session.user.id && r.sync.state === 'synced');
+  const synced = todays.map((r) => `<li class="record" data-id="${r.id}">${shanghaiTime(r.saved_at)} ${describe(r)}</li>`).join('');
   const lists = `
+    ${synced ? `<details class="today"><summary>${w('today', { n: todays.length })}</summary>
+      <ul class="records" id="field-today">${synced}</ul></details>` : ''}
+    ${openRequests ? `<h2>${w('open_requests')}</h2><ul class="records" id="field-requests">${openRequests}</ul>` : ''}
     ${back ? `<h2>${w('refused')}</h2><ul class="records">${back}</ul>` : ''}
     ${pending ? `<h2>${w('pending')}</h2><ul class="records" id="field-pending">${pending}</ul>` : ''}`;
   if (!full) {
