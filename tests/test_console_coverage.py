@@ -200,6 +200,23 @@ def test_coverage_page(app, coverage_world, chromium, gunicorn_server, who):
         assert not violations, violations
         assert not errors, errors
 
+        if who == "regulator":
+            # Drill down from the map: a click inside 前进村 (away from its point) opens
+            # the village's details, with the way to its township's figures.
+            page.evaluate("""() => document.querySelector('.coverage-map').map
+                .jumpTo({ center: [122.27, 43.57], zoom: 12 })""")
+            page.wait_for_function(
+                """() => { const m = document.querySelector('.coverage-map').map;
+                     return !m.isMoving() && m.areTilesLoaded(); }""", timeout=20_000)
+            box = page.locator(".coverage-map canvas").bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_selector(".maplibregl-popup:has-text('前进村')")
+            page.click(".maplibregl-popup a[href='#coverage?region=150502001']")
+            page.wait_for_function("() => location.hash === '#coverage?region=150502001'")
+            page.wait_for_selector("[data-figures=region]")
+            township = api(page, "/coverage?region=150502001")
+            assert township["villages"] == 2  # 前进村 and 胜利村
+
         if who == "sup_a":
             # Her session is revoked elsewhere: the next tiles answer 401 and she is asked
             # to sign in again, to come back to this page.

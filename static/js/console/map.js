@@ -130,7 +130,12 @@ function popupBody(props, layer) {
     h('div', {}, ct(`cov_status_${props.status}`)),
     h('div', { class: 'muted' }, `${ct('cov_population')} ${props.population ?? '—'}`),
     props.nearest_m !== undefined && props.nearest_m !== null
-      ? h('div', { class: 'muted' }, ct('cov_nearest', { km: (Number(props.nearest_m) / 1000).toFixed(1) })) : null);
+      ? h('div', { class: 'muted' }, ct('cov_nearest', { km: (Number(props.nearest_m) / 1000).toFixed(1) })) : null,
+    // Drill down from the map: the figures of the village's township or county.
+    props.code ? h('div', { class: 'popup-links' },
+      h('a', { href: `#coverage?region=${String(props.code).slice(0, 9)}` }, ct('cov_drill_township')),
+      ' · ',
+      h('a', { href: `#coverage?region=${String(props.code).slice(0, 6)}` }, ct('cov_drill_county'))) : null);
 }
 
 /** The coverage map in `container`; `view` is {center, zoom} or {bounds}. Resolves to the
