@@ -1,8 +1,10 @@
-"""Property test of exactly-once field sync: visits, their business (with voids) and
-anti-fraud talks pushed in any order (business before its visit included), resent,
-resent with a changed body, and with answers lost, leave the server holding exactly the
-distinct acknowledged ids, each once, and the per-village rollup by channel equal to a
-recount."""
+"""Property test of exactly-once field sync: visits, their business (with voids),
+anti-fraud talks, villagers' requests and risk-alert acknowledgements pushed in any order
+(business before its visit included), resent, resent with a changed body, and with
+answers lost, leave the server holding exactly the distinct acknowledged ids, each once,
+and the per-village rollup by channel equal to a recount."""
+import uuid
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -14,11 +16,35 @@ from tests.sync_support import LEDGER_TABLES, PUSH
 
 KINDS = ["withdrawal", "transfer", "card_repayment", "bill_payment", "balance_inquiry"]
 DAYS = [f"2026-0{m}-{d:02d}T{h:02d}:00:00+08:00" for m in (3, 4) for d in (1, 2) for h in (0, 12, 23)]
-TABLES = ("field_visits", "fraud_talks", "ledger_entries")
+TABLES = ("field_visits", "fraud_talks", "ledger_entries", "villager_requests", "alert_acks")
+ALERTS = 3  # in force in grid_a's county: each acknowledged at most once by her
+# What a changed body changes, by record type: a field its content hash covers.
+CHANGED = {"request": "text", "alert_ack": "alert_id"}
+
+
+def request(visit_record, **data):
+    body = {"village_code": visit_record["data"]["village_code"], "visit_id": visit_record["id"],
+            "category": "card_service", "text": "社保卡密码锁了", "deadline": "2026-05-01",
+            "taken_at": "2026-04-02T10:00:00+08:00"}
+    body.update(data)
+    return {"id": str(uuid.uuid4()), "type": "request", "data": body}
+
+
+def ack(alert_id):
+    return {"id": str(uuid.uuid4()), "type": "alert_ack",
+            "data": {"alert_id": alert_id, "acked_at": "2026-04-02T10:00:00+08:00"}}
+
 
 
 def test_field_exactly_once_in_any_order(app, client, world, login, rules):
     headers = login("grid_a")
+    with app.app_context():
+        alerts = db.session.execute(text(
+            "insert into risk_alerts (title, body, region_prefix, published_at)"
+            " select '风险提示 ' || n, '谨防诈骗', '150502', '2026-01-01'"
+            f" from generate_series(1, {ALERTS}) n returning id")).scalars().all()
+        db.session.commit()
+        db.session.remove()
 
     def send(records):
         resp = client.post(PUSH, json={"device_id": "grid-prop", "records": records}, headers=headers)
@@ -31,7 +57,7 @@ def test_field_exactly_once_in_any_order(app, client, world, login, rules):
         def __init__(self):
             super().__init__()
             with app.app_context():
-                db.session.execute(text(f"TRUNCATE {LEDGER_TABLES}"))
+                db.session.execute(text(f"TRUNCATE {LEDGER_TABLES}, villager_requests, alert_acks"))
                 db.session.commit()
                 db.session.remove()
             self.visits = []  # every visit the phone made (sent or not)
@@ -47,7 +73,7 @@ def test_field_exactly_once_in_any_order(app, client, world, login, rules):
             batch = []
             for _ in range(n):
                 v = self._visit(data)
-                what = data.draw(st.sampled_from(["visit", "business", "void", "talk"]))
+                what = data.draw(st.sampled_from(["visit", "business", "void", "talk", "request", "ack"]))
                 mine = [i for i, r in self.acked.items() if r["type"] == "ledger_entry"
                         and r["data"]["visit_id"] == v["id"]]
                 sent = v["id"] in self.acked or any(v["id"] == x["id"] for b in self.lost for x in b)
@@ -57,6 +83,13 @@ def test_field_exactly_once_in_any_order(app, client, world, login, rules):
                     batch.append(business(v, kind="void", amount_fen=0, card_masked=None,
                                           void_of=data.draw(st.sampled_from(mine)),
                                           occurred_at=data.draw(st.sampled_from(DAYS))))
+                elif what == "ack" and self._unacked(batch):
+                    # Each alert once: a second id for the same alert would be the same
+                    # fact (answered duplicate, not stored).
+                    batch.append(ack(data.draw(st.sampled_from(self._unacked(batch)))))
+                elif what == "request":
+                    batch.append(request(v, category=data.draw(st.sampled_from(
+                        ["card_service", "fraud_report", "other"]))))
                 elif what == "talk":
                     batch.append(talk(v, attendance=data.draw(st.integers(0, 80))))
                 else:
@@ -71,6 +104,11 @@ def test_field_exactly_once_in_any_order(app, client, world, login, rules):
                     seen.add(r["id"])
                     unique.append(r)
             return unique
+
+        def _unacked(self, batch):
+            sent = [r for r in [*self.acked.values(), *(x for b in self.lost for x in b), *batch]
+                    if r["type"] == "alert_ack"]
+            return sorted(set(alerts) - {r["data"]["alert_id"] for r in sent})
 
         @rule(data=st.data(), n=st.integers(1, 10))
         def push_new(self, data, n):
@@ -90,7 +128,10 @@ def test_field_exactly_once_in_any_order(app, client, world, login, rules):
         def resend_with_changed_body(self, data, note):
             rid = data.draw(st.sampled_from(sorted(self.acked)))
             original = self.acked[rid]
-            changed = {**original, "data": {**original["data"], "note": note}}
+            key = CHANGED.get(original["type"], "note")
+            value = alerts[0] if original["data"].get(key) != alerts[0] else alerts[1]
+            changed = {**original, "data": {**original["data"],
+                                            key: value if key == "alert_id" else note}}
             assert send([changed])[0]["status"] == "conflict"
 
         @rule(data=st.data(), n=st.integers(1, 6))
