@@ -89,3 +89,15 @@ def count(app, table, where="true", **params):
         n = db.session.execute(text(f"select count(*) from {table} where {where}"), params).scalar()
         db.session.remove()
     return n
+
+
+def audit_trail(app, entity, entity_id):
+    """(action, username, status before, status after) of an entity's audit events."""
+    with app.app_context():
+        rows = db.session.execute(text(
+            "select a.action, u.username, a.before->>'status', a.after->>'status'"
+            " from audit_events a join users u on u.id = a.actor_id"
+            " where a.entity = :entity and a.entity_id = :id order by a.id"),
+            {"entity": entity, "id": str(entity_id)}).all()
+        db.session.remove()
+    return [tuple(r) for r in rows]

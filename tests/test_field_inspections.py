@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.extensions import db
 from app.models import InspectionPolicy
-from tests.field_support import count
+from tests.field_support import audit_trail, count
 from tests.sync_support import push
 
 
@@ -69,6 +69,8 @@ def test_fix_then_verify_with_the_banks_deadline(client, world, login, app):
     assert verified.status_code == 200 and verified.get_json()["status"] == "verified"
     assert client.post(f"/api/v1/findings/{fid}/fix", json={"fix": "x"}, headers=login("keeper_b")).status_code == 404
     assert client.post(f"/api/v1/findings/{fid}/verify", headers=login("keeper_a")).status_code == 403
+    assert audit_trail(app, "inspection_finding", fid) == [
+        ("fix", "sup_a", "open", "fixed"), ("verify", "field_a", "fixed", "verified")]
 
 
 def test_points_due_by_the_banks_interval(client, world, login, app):

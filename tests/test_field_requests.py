@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.field_support import V1, V3, count, visit
+from tests.field_support import V1, V3, audit_trail, count, visit
 from tests.sync_support import push
 
 REQUESTS = "/api/v1/requests"
@@ -49,7 +49,7 @@ def test_bad_requests_are_refused_alone(client, world, login, app):
     assert count(app, "villager_requests") == 1
 
 
-def test_closed_loop_assign_resolve_close(client, world, login):
+def test_closed_loop_assign_resolve_close(client, world, login, app):
     keeper = login("keeper_a")
     created = client.post(REQUESTS, json={
         "village_code": V1, "category": "complaint", "text": "机具经常断网，取不了钱。",
@@ -77,6 +77,12 @@ def test_closed_loop_assign_resolve_close(client, world, login):
     assert (body["status"], body["satisfied"], body["resolution"]) == ("closed", True, "更换了4G通信模块")
     again = client.post(f"{REQUESTS}/{rid}/close", json={"feedback": "x", "satisfied": False}, headers=keeper)
     assert again.status_code == 409
+    late = client.post(f"{REQUESTS}/{rid}/assign", json={"assignee_id": world.users["field_a"]}, headers=sup)
+    assert late.status_code == 409 and "诉求已关闭" in late.get_json()["error"]["message"]
+    # Each step is an audit event, with who took it and the request before and after.
+    assert audit_trail(app, "villager_request", rid) == [
+        ("assign", "sup_a", "open", "assigned"), ("resolve", "field_a", "assigned", "resolved"),
+        ("close", "keeper_a", "resolved", "closed")]
 
 
 def test_scope_and_overdue_first(client, world, login, app):

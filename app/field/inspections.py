@@ -6,7 +6,8 @@ an `inspection` record in the sync push, keyed by the id the phone generated; on
 keeper with a deadline; she fixes it, the bank verifies the fix. How often a bank
 inspects and how long a finding may stay open is configuration per bank
 (InspectionPolicy; the nearest organisation above the point wins), with the defaults
-below when a bank has set nothing.
+below when a bank has set nothing. A finding's fix and its verification are audit
+events, like registry changes.
 """
 import hashlib
 import uuid
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from app.audit import record_change, snapshot
 from app.auth.scope import point_scope, require
 from app.core.clock import business_day, today
 from app.core.exceptions import Conflict, NotFound
@@ -200,14 +202,26 @@ def _finding(user, finding_id):
     return row
 
 
+FINDING_AUDITED = ("status", "fix", "fixed_at", "verified_by", "verified_at")
+
+
+def _step(user, finding, action, **change):
+    before = snapshot(finding, FINDING_AUDITED)
+    for name, value in change.items():
+        setattr(finding, name, value)
+    county = db.session.scalar(select(ServicePoint.county_code).where(ServicePoint.id == finding.point_id))
+    record_change(user, action, "inspection_finding", finding.id, before,
+                  snapshot(finding, FINDING_AUDITED), county)
+    db.session.commit()
+    return finding
+
+
 def fix(user, finding_id, how):
     require(user, "findings.fix")
     finding = _finding(user, finding_id)
     if finding.status != "open":
         raise Conflict("该问题已整改 the finding is already fixed")
-    finding.fix, finding.fixed_at, finding.status = how, datetime.now(UTC), "fixed"
-    db.session.commit()
-    return finding
+    return _step(user, finding, "fix", fix=how, fixed_at=datetime.now(UTC), status="fixed")
 
 
 def verify(user, finding_id):
@@ -215,6 +229,5 @@ def verify(user, finding_id):
     finding = _finding(user, finding_id)
     if finding.status != "fixed":
         raise Conflict("只能核验已整改的问题 only a fixed finding can be verified")
-    finding.verified_by, finding.verified_at, finding.status = user.id, datetime.now(UTC), "verified"
-    db.session.commit()
-    return finding
+    return _step(user, finding, "verify", verified_by=user.id, verified_at=datetime.now(UTC),
+                 status="verified")

@@ -4,7 +4,9 @@ closed with the villager's feedback. Past its deadline and not yet resolved, a r
 is overdue, and lists say so.
 
 Services take the acting user and raise app.core.exceptions errors; scope is
-app.auth.scope.request_scope (an id outside it answers 404).
+app.auth.scope.request_scope (an id outside it answers 404). Each step of the loop
+(assign, resolve, close) is an audit event with the request before and after it, in the
+same transaction.
 """
 import hashlib
 import uuid
@@ -13,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert
 
+from app.audit import record_change, snapshot
 from app.auth.scope import request_scope, require, user_scope
 from app.core.clock import today
 from app.core.exceptions import Conflict, Forbidden, InvalidField, NotFound
@@ -26,6 +29,9 @@ RECORD_TYPE = "request"
 CONFLICT = "同一编号已有不同内容的记录 id already stored with different content"
 OPEN = ("open", "assigned")
 ASSIGNABLE_ROLES = ("grid_worker", "field_agent", "supervisor")
+STATUS_WORDS = {"assigned": "分派", "resolved": "办结", "closed": "关闭"}
+# What a step of the loop changes, kept in its audit event.
+AUDITED = ("status", "assignee_id", "resolution", "resolved_at", "feedback", "satisfied", "closed_at")
 
 
 def _hash(*parts) -> str:
@@ -170,17 +176,27 @@ def _load(user, request_id):
     return db.session.get(VillagerRequest, str(request_id))
 
 
+def _step(user, req, action, **change):
+    """Apply one step of the loop to `req` with its audit event, commit, and answer the
+    request as the lists show it."""
+    before = snapshot(req, AUDITED)
+    for name, value in change.items():
+        setattr(req, name, value)
+    record_change(user, action, "villager_request", req.id, before, snapshot(req, AUDITED),
+                  req.county_code)
+    db.session.commit()
+    return get(user, req.id)
+
+
 def assign(user, request_id, assignee_id):
     require(user, "requests.assign")
     req = _load(user, request_id)
     if req.status not in OPEN:
-        raise Conflict(f"诉求已{req.status} the request is already {req.status}")
+        raise Conflict(f"诉求已{STATUS_WORDS[req.status]} the request is already {req.status}")
     assignee = db.session.scalar(select(User).where(User.id == assignee_id, user_scope(user)))
     if assignee is None or assignee.role not in ASSIGNABLE_ROLES or not assignee.active:
         raise InvalidField("assignee_id", "须为本行的网格员、流动服务队员或管理员 not one of your staff")
-    req.assignee_id, req.status = assignee.id, "assigned"
-    db.session.commit()
-    return get(user, request_id)
+    return _step(user, req, "assign", assignee_id=assignee.id, status="assigned")
 
 
 def resolve(user, request_id, resolution):
@@ -190,9 +206,8 @@ def resolve(user, request_id, resolution):
         raise Conflict("只能办结已分派的诉求 only an assigned request can be resolved")
     if user.role not in ("supervisor", "admin") and req.assignee_id != user.id:
         raise Forbidden("只有被分派人可办结 only the assignee resolves it")
-    req.resolution, req.resolved_at, req.status = resolution, datetime.now(UTC), "resolved"
-    db.session.commit()
-    return get(user, request_id)
+    return _step(user, req, "resolve", resolution=resolution, resolved_at=datetime.now(UTC),
+                 status="resolved")
 
 
 def close(user, request_id, feedback, satisfied):
@@ -202,7 +217,5 @@ def close(user, request_id, feedback, satisfied):
         raise Conflict("只能关闭已办结的诉求 only a resolved request can be closed")
     if user.role not in ("supervisor", "admin") and user.id not in (req.created_by, req.assignee_id):
         raise Forbidden("只有受理人、被分派人或银行可回访关闭 only the taker, the assignee or the bank closes it")
-    req.feedback, req.satisfied = feedback, satisfied
-    req.closed_at, req.status = datetime.now(UTC), "closed"
-    db.session.commit()
-    return get(user, request_id)
+    return _step(user, req, "close", feedback=feedback, satisfied=satisfied,
+                 closed_at=datetime.now(UTC), status="closed")
