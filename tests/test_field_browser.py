@@ -3,6 +3,8 @@
 acknowledges a risk alert, starts a visit (the phone's position lies inside 前进村, so
 the app must pick it from the pulled boundary), records business, an anti-fraud talk and a villager's request,
 reloads offline, ends the visit; when the server is back everything arrives exactly once."""
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -202,3 +204,17 @@ def test_field_agent_inspects_a_point_offline_and_sees_her_day(app, world, phone
             " join inspection_findings f on f.inspection_id = i.id group by i.id")).all()
         db.session.remove()
     assert [tuple(r) for r in rows] == [("收费标准牌被遮挡", ["fee_list_posted", "signage"])]
+
+    # A record the server refuses (another bank's point) says why in her language only.
+    page.evaluate(f"""async () => {{
+        const s = await import('{FIELD_STORE}');
+        const session = await (await import('/static/js/store.js')).getSetting('session');
+        await s.queue({{ id: crypto.randomUUID(), type: 'inspection', user_id: session.user.id,
+          saved_at: Date.now(), point_name: '新华村助农取款服务点',
+          data: {{ point_id: {world.points["b1"]}, inspected_at: new Date().toISOString(),
+                   failed_items: [], note: null }} }});
+    }}""")
+    page.click("button[data-act=sync]")
+    refused = page.wait_for_selector("li.refused:has-text('新华村助农取款服务点')")
+    assert "该服务点不在您的范围" in refused.inner_text()
+    assert not re.search(r"[A-Za-z]{2,}", refused.inner_text()), refused.inner_text()

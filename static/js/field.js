@@ -55,6 +55,11 @@ const WORDS = {
     item_keeper_knows_rules: '负责人熟悉业务规定', item_cash_adequate: '备付金充足',
     today: '今日已同步（{n} 条）', open_requests: '待办诉求', overdue: '已逾期', due_on: '{d} 前办结',
     st_open: '待分派', st_assigned: '已分派',
+    why_conflict: '同一条记录已用不同内容上传过，请联系管理员核对',
+    why_visit_id: '走访不是您的，或与所记的村不一致', why_village_code: '村不存在或与走访的村不一致',
+    why_alert_id: '该风险提示不在您的区域', why_point_id: '该服务点不在您的范围',
+    why_time: '时间不对（结束早于开始或时间无效）', why_amount: '金额不对', why_card: '卡号只能留前 6 位和后 4 位',
+    why_other: '内容不完整或有误，请重新记录',
     kind_withdrawal: '取款', kind_balance_inquiry: '余额查询', kind_transfer: '转账汇款',
     kind_cash_remittance: '现金汇款', kind_bill_payment: '代理缴费', kind_card_repayment: '信用卡还款',
     kind_mobile_banking: '手机银行开通', kind_social_security: '社保卡业务',
@@ -89,6 +94,11 @@ const WORDS = {
     item_keeper_knows_rules: 'Keeper knows the rules', item_cash_adequate: 'Cash adequate',
     today: 'Synced today ({n})', open_requests: 'Open requests', overdue: 'Overdue', due_on: 'due {d}',
     st_open: 'Not assigned', st_assigned: 'Assigned',
+    why_conflict: 'Already sent with other content: ask your administrator',
+    why_visit_id: 'Not your visit, or another village than the visit', why_village_code: 'No such village, or not the visit\'s',
+    why_alert_id: 'This alert is not for your area', why_point_id: 'This point is outside your area',
+    why_time: 'Wrong time (ends before it starts, or invalid)', why_amount: 'Wrong amount', why_card: 'Card: first 6 and last 4 digits only',
+    why_other: 'Incomplete or wrong: record it again',
     kind_withdrawal: 'Withdrawal', kind_balance_inquiry: 'Balance inquiry', kind_transfer: 'Transfer',
     kind_cash_remittance: 'Cash remittance', kind_bill_payment: 'Bill payment',
     kind_card_repayment: 'Card repayment', kind_mobile_banking: 'Mobile banking sign-up',
@@ -372,6 +382,20 @@ function shanghaiMidnight(now = Date.now()) {
   return now - ((now + offset) % day);
 }
 
+// The server's reason starts with the field it refused ("data.visit_id: …"): that part is
+// stable and says it in her language; the server's own sentence is not shown.
+const WHY = {
+  visit_id: 'why_visit_id', village_code: 'why_village_code', alert_id: 'why_alert_id',
+  point_id: 'why_point_id', started_at: 'why_time', ended_at: 'why_time', occurred_at: 'why_time',
+  amount_fen: 'why_amount', card_masked: 'why_card',
+};
+
+function refusal(r) {
+  if (r.sync.state === 'conflict') return w('why_conflict');
+  const field = String(r.sync.reason || '').split(':')[0].trim().replace(/^data\./, '');
+  return w(WHY[field] || 'why_other');
+}
+
 function describe(r) {
   if (r.type === 'visit') return `${w('type_visit')} · ${esc(r.village_name || r.data.village_code)}`;
   if (r.type === 'alert_ack') return w('type_alert_ack');
@@ -465,7 +489,7 @@ async function render({ full = true } = {}) {
   }
   const pending = waiting.map((r) => `<li class="record" data-id="${r.id}">${describe(r)} <span class="badge queued">${w('pending')}</span></li>`).join('');
   const back = refused.filter((r) => r.user_id === state.session.user.id)
-    .map((r) => `<li class="record refused" data-id="${r.id}">${describe(r)} <span class="badge">${w('refused')}</span><br><small>${esc(r.sync.reason)}</small></li>`).join('');
+    .map((r) => `<li class="record refused" data-id="${r.id}">${describe(r)} <span class="badge">${w('refused')}</span><br><small>${esc(refusal(r))}</small></li>`).join('');
   const top = `
     <div class="outbox-banner${waiting.length ? ' waiting' : ''}">
       <span class="outbox-count" id="field-pending-count">${waiting.length ? w('pending_count', { n: waiting.length }) : w('all_synced')}</span>
