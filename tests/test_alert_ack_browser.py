@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import sign_in, wait_for_service_worker
+from tests.browser import screenshot, sign_in, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -84,6 +84,7 @@ def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, ph
     assert item.locator("button[data-action=ack-alert]").count() == 0
     # The other alert still asks.
     assert alert_item(page, other_id).locator("button[data-action=ack-alert]").count() == 1
+    screenshot(page, "register-alert-acked")
     [saved] = local_acks(page)
     assert (saved["alert_id"], saved["user_id"], saved["state"]) == (alert_id, world.users["keeper_a"], "queued")
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$", saved["acked_at"])
