@@ -100,3 +100,49 @@ def test_bad_ack_records_and_roles(client, login, alert, app):
     for who in ("keeper_a", "grid_a", "sup_a"):
         assert client.get(f"/api/v1/alerts/{alert}/acks", headers=login(who)).status_code == 403
     assert count(app, "alert_acks") == 0
+
+
+def test_the_alert_itself_tells_its_publisher_who_acknowledged(client, login, alert, world):
+    """GET /api/v1/alerts/<id> carries the acknowledgement summary for those who may
+    publish alerts (the same as /acks), and the alert alone for everyone else."""
+    client.post(f"/api/v1/alerts/{alert}/ack", headers=login("keeper_a"))
+    push(client, login("grid_a"), [ack_record(alert)])
+    for publisher in ("regulator", "admin"):
+        headers = login(publisher)
+        got = client.get(f"/api/v1/alerts/{alert}", headers=headers)
+        assert got.status_code == 200, publisher
+        body = got.get_json()
+        assert body["id"] == alert and body["title"] == "警惕冒充公检法诈骗"
+        assert body["active"] is True and body["region_prefix"] == "1505"
+        summary = body["acknowledgements"]
+        assert summary == client.get(f"/api/v1/alerts/{alert}/acks", headers=headers).get_json()
+        assert (summary["expected"], summary["acknowledged"], summary["rate"]) == (6, 2, 0.3333)
+        assert {r["code"]: r["acknowledged"] for r in summary["by_region"]} == {"150502": 2, "150521": 0}
+        missing = {m["user_id"] for m in summary["not_acknowledged"]}
+        assert missing == {world.users[u] for u in ("keeper_b", "grid_b", "field_a", "field_b")}
+    for reader in ("keeper_a", "grid_a", "field_a", "sup_a"):
+        got = client.get(f"/api/v1/alerts/{alert}", headers=login(reader))
+        assert got.status_code == 200, reader
+        assert "acknowledgements" not in got.get_json(), reader
+        assert got.get_json()["title"] == "警惕冒充公检法诈骗"
+
+
+def test_the_alert_schema_documents_the_publisher_summary(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    get = doc["paths"]["/api/v1/alerts/{alert_id}"]["get"]
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    detail = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert "acknowledgements" not in detail.get("required", [])
+    summary_ref = detail["properties"]["acknowledgements"]
+    summary_ref = summary_ref.get("$ref") or summary_ref["allOf"][0]["$ref"]
+    assert summary_ref == get_ack_summary_ref(doc)
+    summary = doc["components"]["schemas"][summary_ref.rsplit("/", 1)[1]]
+    assert {"expected", "acknowledged", "rate", "by_region", "not_acknowledged"} <= set(summary["properties"])
+    # The list, the publish answer and the phone's pull keep the plain alert.
+    listed = doc["paths"]["/api/v1/alerts"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+    assert "acknowledgements" not in doc["components"]["schemas"][listed.rsplit("/", 1)[1]]["properties"]
+
+
+def get_ack_summary_ref(doc):
+    acks = doc["paths"]["/api/v1/alerts/{alert_id}/acks"]["get"]
+    return acks["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

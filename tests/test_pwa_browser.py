@@ -817,7 +817,7 @@ def test_store_upgrade_keeps_queued_records_and_counts_them_in_one_read(app, wor
         return {{ version: db.version, summary: await store.outboxSummary(7),
                   owners: (await db.getAll('states')).map((s) => [s.id, s.user_id]) }};
     }}""")
-    assert result["version"] == 2
+    assert result["version"] == 3
     assert result["summary"] == {"waiting": 2, "oldest": 1000, "refused": 1}
     assert sorted(result["owners"]) == [["o1", 8], ["q1", 7], ["q2", 7], ["r1", 7]]
 # --- the browser itself offline, and an answer lost on the way back ----------------------

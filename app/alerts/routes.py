@@ -8,6 +8,7 @@ from app.alerts.schemas import (
     AlertCreateSchema,
     AlertQueryArgsSchema,
     AlertWithdrawSchema,
+    RiskAlertDetailSchema,
     RiskAlertPageSchema,
     RiskAlertSchema,
 )
@@ -36,10 +37,12 @@ class Alerts(MethodView):
 @blp.route("/<int:alert_id>")
 class AlertById(MethodView):
     @login_required()
-    @blp.response(200, RiskAlertSchema)
+    @blp.response(200, RiskAlertDetailSchema)
     def get(self, alert_id):
-        """One alert you may see."""
-        return services.get_alert(current_user(), alert_id)
+        """One alert you may see. Those who may publish alerts also get `acknowledgements`:
+        how many in its region acknowledged it, the rate by child region, and who has not yet
+        (as GET /api/v1/alerts/{alert_id}/acks)."""
+        return services.alert_detail(current_user(), alert_id)
 
 
 @blp.route("/<int:alert_id>/withdraw")

@@ -2,6 +2,7 @@
 from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow.utils import get_value
 
 from app.core.fields import Text, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
@@ -60,7 +61,8 @@ class InForceNow(fields.Boolean):
 
     def get_value(self, obj, attr, accessor=None, default=None):
         now = datetime.now(UTC)
-        return obj.published_at <= now and (obj.expires_at is None or obj.expires_at > now)
+        start, end = get_value(obj, "published_at"), get_value(obj, "expires_at")
+        return start <= now and (end is None or end > now)
 
 
 class RiskAlertSchema(Schema):
@@ -72,6 +74,42 @@ class RiskAlertSchema(Schema):
     published_at = Timestamp()
     expires_at = Timestamp(allow_none=True)
     active = InForceNow(dump_only=True)
+
+
+class AckRegionSchema(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    expected = fields.Integer()
+    acknowledged = fields.Integer()
+    rate = fields.Float(allow_none=True)
+
+
+class AckMissingSchema(Schema):
+    user_id = fields.Integer()
+    display_name = fields.String()
+    role = fields.String()
+    code = fields.String(metadata={"description": "the area that puts her in the region"})
+
+
+class AckSummarySchema(Schema):
+    alert_id = fields.Integer()
+    region_prefix = fields.String()
+    expected = fields.Integer()
+    acknowledged = fields.Integer()
+    rate = fields.Float(allow_none=True)
+    by_region = fields.List(fields.Nested(AckRegionSchema))
+    not_acknowledged = fields.List(fields.Nested(AckMissingSchema),
+                                   metadata={"description": "at most 200"})
+
+
+class RiskAlertDetailSchema(RiskAlertSchema):
+    """One alert; its publishers (permission alerts.publish) also get who acknowledged it."""
+
+    acknowledgements = fields.Nested(
+        AckSummarySchema,
+        metadata={"description": "Only for those who may publish alerts: the same summary "
+                  "as GET /api/v1/alerts/{alert_id}/acks"},
+    )
 
 
 RiskAlertPageSchema = page_schema("RiskAlertPage", RiskAlertSchema)

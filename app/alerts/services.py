@@ -7,12 +7,13 @@ shown stays on record; the audit log says it was a withdrawal and why.
 from sqlalchemy import not_, select
 
 from app.audit import record_change, snapshot
-from app.auth.scope import alert_in_force, alert_scope, within_jurisdiction
+from app.auth.scope import alert_in_force, alert_scope, may, within_jurisdiction
 from app.core.clock import now_utc
 from app.core.exceptions import Conflict, Forbidden
 from app.core.lookup import get_in_scope
 from app.core.paging import paginate
 from app.extensions import db
+from app.field import acks
 from app.models import RiskAlert
 from app.registry.regions.services import county_of, publishing_region
 
@@ -31,6 +32,16 @@ def list_alerts(user, args):
 
 def get_alert(user, alert_id, lock=False):
     return get_in_scope(RiskAlert, alert_id, alert_scope(user, now_utc()), lock=lock)
+
+
+def alert_detail(user, alert_id):
+    """One alert as GET /api/v1/alerts/<id> answers it: for a publisher with her
+    acknowledgement summary, for everyone else the alert alone."""
+    alert = get_alert(user, alert_id)
+    if not may(user, "alerts.publish"):
+        return alert
+    return {**{name: getattr(alert, name) for name in ("id", *FIELDS)},
+            "acknowledgements": acks.summary(user, alert.id)}
 
 
 def publish(user, data):

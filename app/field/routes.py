@@ -2,6 +2,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from app.alerts.schemas import AckSummarySchema
 from app.auth import tokens
 from app.core.paging import PageArgsSchema
 from app.field import acks, inspections, requests, services, sync, teams, trainings
@@ -19,7 +20,6 @@ from app.field.schemas import (
     TeamCreateSchema,
     TeamPageSchema,
     TeamSchema,
-    AckSummarySchema,
     AlertAckSchema,
     AssignSchema,
     CloseSchema,

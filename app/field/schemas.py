@@ -144,32 +144,6 @@ class AlertAckSchema(Schema):
     acked_at = Timestamp()
 
 
-class AckRegionSchema(Schema):
-    code = fields.String()
-    name = fields.String(allow_none=True)
-    expected = fields.Integer()
-    acknowledged = fields.Integer()
-    rate = fields.Float(allow_none=True)
-
-
-class AckMissingSchema(Schema):
-    user_id = fields.Integer()
-    display_name = fields.String()
-    role = fields.String()
-    code = fields.String(metadata={"description": "the area that puts her in the region"})
-
-
-class AckSummarySchema(Schema):
-    alert_id = fields.Integer()
-    region_prefix = fields.String()
-    expected = fields.Integer()
-    acknowledged = fields.Integer()
-    rate = fields.Float(allow_none=True)
-    by_region = fields.List(fields.Nested(AckRegionSchema))
-    not_acknowledged = fields.List(fields.Nested(AckMissingSchema),
-                                   metadata={"description": "at most 200"})
-
-
 class RequestCreateSchema(Schema):
     village_code = VillageCode(required=True)
     category = fields.String(required=True, validate=validate.OneOf(REQUEST_CATEGORIES))

@@ -7,7 +7,7 @@
 import * as api from './api.js';
 import { currentLang, errorKey, setLang, t } from './i18n.js';
 import { isFieldUser, startField } from './field.js';
-import { buildVoid, shanghaiDay } from './ledger.js';
+import { buildVoid, isoWithOffset, shanghaiDay } from './ledger.js';
 import { freshPosition, initRegister, locate, offerLocation, prefill, say } from './register.js';
 import {
   askPersistentStorage, checkForUpdate, registerServiceWorker, requestBackgroundSync,
@@ -158,9 +158,20 @@ async function onAction(e) {
     case 'reauth': return reauth();
     case 'void': return confirmVoid(button, id);
     case 'ack': await store.acknowledge(id); return refresh();
+    case 'ack-alert': return acknowledgeAlert(button);
     case 'reenter': return reenter(id);
     default: return undefined;
   }
+}
+
+/** 已阅读，确认: saved on the phone first (the badge shows once it is), then sent with the
+ *  next sync, or by Background Sync with the app closed. */
+async function acknowledgeAlert(button) {
+  const alertId = Number(button.closest('[data-alert-id]')?.dataset.alertId);
+  if (!app.session || !alertId) return;
+  button.disabled = true; // one tap, one acknowledgement
+  await store.acknowledgeAlert(app.session.user.id, alertId, isoWithOffset());
+  await afterSave();
 }
 
 function reauth() {
@@ -265,12 +276,13 @@ async function draw() {
   const userId = app.session.user.id;
   const today = shanghaiDay(now);
   const recent = await store.entriesSince(now - 36 * 3_600_000);
-  const [outbox, waiting, refused, pull, syncStatus] = await Promise.all([
+  const [outbox, waiting, refused, pull, syncStatus, alertAcks] = await Promise.all([
     store.outboxSummary(userId),
     store.queuedEntries(userId),
     store.entriesInState('rejected', 'conflict'),
     store.getSetting('pull'),
     store.getSetting('sync_status'),
+    store.alertAcks(userId),
   ]);
   render({
     view: currentView(),
@@ -281,6 +293,7 @@ async function draw() {
     syncing: app.syncing,
     syncStatus,
     pull,
+    alertAcks,
     outbox,
     today: recent.filter((r) => r.user_id === userId && shanghaiDay(r.saved_at) === today),
     waiting: waiting.map((e) => ({ ...e, sync: { state: 'queued' } })),

@@ -7,11 +7,17 @@
 //            the server's reason and flags, and whose record it is (user_id), so the
 //            outbox banner is counted from this store alone. This is the only part that changes.
 // settings — small key/value items: device id, session, pull results, sync status.
+// acks     — her acknowledgements of risk alerts ("已阅读，确认"), one per user and alert,
+//            keyed [user_id, alert_id], each with the id of the `alert_ack` record it
+//            is pushed as and its state (queued until the server answers, then synced,
+//            or rejected with the reason). Not ledger records: the outbox banner, which
+//            counts records, leaves them out.
 import { openDB } from '../vendor/idb/index.js';
 
 const DB_NAME = 'zhunong-register';
 // 2: states carry user_id (copied from their entry on upgrade).
-const DB_VERSION = 2;
+// 3: the acks store (added beside the others; nothing existing is touched).
+const DB_VERSION = 3;
 let dbPromise = null;
 
 export function db() {
@@ -33,6 +39,10 @@ export function db() {
             if (state) await states.put({ ...state, user_id: cursor.value.user_id });
             cursor = await cursor.continue();
           }
+        }
+        if (oldVersion < 3) {
+          const acks = database.createObjectStore('acks', { keyPath: ['user_id', 'alert_id'] });
+          acks.createIndex('state', 'state');
         }
       },
       // Another tab or a new service worker wants a newer schema: let it.
@@ -202,6 +212,63 @@ export async function pruneSynced(beforeMs) {
       await states.delete(cursor.value.id);
       await cursor.delete();
     }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+}
+
+/** She has read alert `alertId`: keep her acknowledgement, queued for the next sync, in one
+ *  strict-durability transaction (resolves once it is on the phone). Acknowledging again
+ *  keeps the first one, so one record goes, once; only a refused one is made anew. */
+export async function acknowledgeAlert(userId, alertId, ackedAt) {
+  const tx = (await db()).transaction('acks', 'readwrite', { durability: 'strict' });
+  const existing = await tx.store.get([userId, alertId]);
+  let ack = existing;
+  if (!existing || existing.state === 'rejected') {
+    ack = { id: crypto.randomUUID(), user_id: userId, alert_id: alertId, acked_at: ackedAt, state: 'queued', since: Date.now() };
+    await tx.store.put(ack);
+  }
+  await tx.done;
+  return ack;
+}
+
+/** Her acknowledgements waiting for the server, oldest first. */
+export async function queuedAlertAcks(userId) {
+  const acks = await (await db()).getAllFromIndex('acks', 'state', 'queued');
+  return acks.filter((a) => a.user_id === userId).sort((a, b) => a.since - b.since);
+}
+
+/** Her acknowledgements by alert id, each with its state (queued / synced / rejected). */
+export async function alertAcks(userId) {
+  const acks = await (await db()).getAll('acks', IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]));
+  return new Map(acks.map((a) => [a.alert_id, a]));
+}
+
+/** The server's answers for pushed acknowledgements: accepted or duplicate (already
+ *  acknowledged, another way) is synced; a refusal keeps its reason and lets her acknowledge
+ *  again. An answer for another record id (a newer acknowledgement) changes nothing. */
+export async function applyAlertAckResults(acks, results, at = Date.now()) {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const tx = (await db()).transaction('acks', 'readwrite', { durability: 'strict' });
+  for (const ack of acks) {
+    const r = byId.get(ack.id);
+    const state = r && { accepted: 'synced', duplicate: 'synced', rejected: 'rejected', conflict: 'rejected' }[r.status];
+    if (!state) continue; // no answer we understand: it stays queued
+    const current = await tx.store.get([ack.user_id, ack.alert_id]);
+    if (!current || current.id !== ack.id) continue;
+    tx.store.put({ ...current, state, reason: r.reason || null, since: at });
+  }
+  await tx.done;
+}
+
+/** Forget her answered acknowledgements of alerts the server no longer sends (ended or
+ *  withdrawn): the phone keeps only what it shows. Queued ones always stay. */
+export async function pruneAlertAcks(userId, shownAlertIds) {
+  const shown = new Set(shownAlertIds);
+  const tx = (await db()).transaction('acks', 'readwrite', { durability: 'strict' });
+  let cursor = await tx.store.openCursor(IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]));
+  while (cursor) {
+    if (cursor.value.state !== 'queued' && !shown.has(cursor.value.alert_id)) await cursor.delete();
     cursor = await cursor.continue();
   }
   await tx.done;

@@ -53,6 +53,7 @@ async function syncOnce() {
       sent += batch.length;
       announce('states');
     }
+    await pushAlertAcks(session, deviceId);
     await pullOnce(session);
   } catch (err) {
     if (err instanceof api.ApiError && err.status === 401) {
@@ -75,6 +76,24 @@ async function syncOnce() {
 /** A stored entry as the push protocol wants it. */
 export function toPushRecord(entry) {
   return { id: entry.id, type: 'ledger_entry', data: entry.data };
+}
+
+/** Her acknowledgements of risk alerts, as `alert_ack` records after the ledger's. Each
+ *  leaves the queue only on the server's answer for it (which is idempotent: one row per
+ *  person and alert, so a resend after a lost answer is a duplicate, not a second row). */
+async function pushAlertAcks(session, deviceId) {
+  const queued = await store.queuedAlertAcks(session.user.id);
+  for (let i = 0; i < queued.length; i += BATCH_SIZE) {
+    const batch = queued.slice(i, i + BATCH_SIZE);
+    const body = await api.push(session.token, deviceId, batch.map(toAlertAckRecord));
+    await store.applyAlertAckResults(batch, resultsFor(batch, body));
+    announce('acks');
+  }
+}
+
+/** A stored acknowledgement as the push protocol wants it. */
+export function toAlertAckRecord(ack) {
+  return { id: ack.id, type: 'alert_ack', data: { alert_id: ack.alert_id, acked_at: ack.acked_at } };
 }
 
 /** Results matched to the batch by id; a record the answer leaves out stays queued. */
@@ -105,6 +124,7 @@ async function pullOnce(session) {
     alerts: body.alerts ?? previous.alerts ?? [],
     pulled_at: Date.now(),
   });
+  if (body.alerts) await store.pruneAlertAcks(session.user.id, body.alerts.map((a) => a.id));
   announce('pull');
 }
 

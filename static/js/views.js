@@ -20,8 +20,8 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** snapshot: {view, session, pull, outbox, today, waiting, refused, syncStatus, syncing,
- *  persisted, now}. Record lists are drawn only for the view on screen (a tab change
+/** snapshot: {view, session, pull, alertAcks, outbox, today, waiting, refused, syncStatus,
+ *  syncing, persisted, now}. Record lists are drawn only for the view on screen (a tab change
  *  redraws): laying out hidden lists is work a cheap phone feels. */
 export function render(s) {
   renderHeader(s);
@@ -73,11 +73,22 @@ function renderSyncStatus(s) {
   $('#sync-status').textContent = text;
 }
 
+/** Each alert with 已阅读，确认 until she has acknowledged it, then a calm 已确认 (from the
+ *  moment it is saved on the phone; the sync takes it to the server). */
 function renderAlerts(s) {
   const alerts = (s.pull && s.pull.alerts) || [];
+  const acks = s.alertAcks || new Map();
   $('#alerts').hidden = alerts.length === 0;
-  $('#alert-list').replaceChildren(...alerts.map((a) =>
-    el('li', {}, el('strong', {}, a.title || ''), el('p', {}, a.body || ''))));
+  $('#alert-list').replaceChildren(...alerts.map((a) => {
+    const ack = acks.get(a.id);
+    const acked = Boolean(ack) && ack.state !== 'rejected';
+    return el('li', { class: acked ? 'alert acked' : 'alert', 'data-alert-id': String(a.id) },
+      el('strong', { class: 'alert-title' }, a.title || ''),
+      el('p', { class: 'alert-body' }, a.body || ''),
+      el('div', { class: 'alert-foot' }, acked
+        ? el('span', { class: 'badge alert-acked' }, t('alert_acked'))
+        : el('button', { type: 'button', class: 'ghost', 'data-action': 'ack-alert', textContent: t('alert_ack') })));
+  }));
 }
 
 function renderTotals(s) {
