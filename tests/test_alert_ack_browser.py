@@ -97,6 +97,9 @@ def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, ph
     item.locator(".badge.alert-acked:has-text('已确认')").wait_for()
     assert item.locator("button[data-action=ack-alert]").count() == 0
     assert [a["id"] for a in local_acks(page)] == [saved["id"]]
+    # Still on the phone only: the banner counts it as waiting, never "all synced".
+    banner = page.locator("#view-register .outbox-banner .outbox-count")
+    assert banner.inner_text().startswith("1 条"), banner.inner_text()
     # A tap on the phone's other copy of the screen cannot queue a second one.
     page.evaluate(f"""async () => {{
         const store = await import('{STORE}');
@@ -116,6 +119,7 @@ def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, ph
     wait_until(page, lambda: [a["state"] for a in local_acks(page)] == ["synced"], "the server answered")
     assert ack_rows(app) == [{"id": saved["id"], "alert_id": alert_id, "user_id": world.users["keeper_a"]}]
     item.locator(".badge.alert-acked:has-text('已确认')").wait_for()
+    page.wait_for_selector("#view-register .outbox-banner.clear")
 
     # Further syncs send nothing more; it stays acknowledged after the server's answer.
     page.wait_for_selector("#view-register button[data-action=sync]:not([disabled])")

@@ -269,6 +269,19 @@ function refresh() {
   return drawing;
 }
 
+/** An acknowledgement waiting for the network waits like a record: the banner counts
+ *  it, so 全部已同步 is never said while something of hers is still on the phone only. */
+function withQueuedAcks(outbox, alertAcks) {
+  const queued = [...alertAcks.values()].filter((a) => a.state === 'queued');
+  if (!queued.length) return outbox;
+  const since = Math.min(...queued.map((a) => a.since));
+  return {
+    ...outbox,
+    waiting: outbox.waiting + queued.length,
+    oldest: outbox.oldest == null ? since : Math.min(outbox.oldest, since),
+  };
+}
+
 /** Gather the snapshot the views draw. */
 async function draw() {
   if (!app.session || isFieldUser(app.session.user)) return;
@@ -294,7 +307,7 @@ async function draw() {
     syncStatus,
     pull,
     alertAcks,
-    outbox,
+    outbox: withQueuedAcks(outbox, alertAcks),
     today: recent.filter((r) => r.user_id === userId && shanghaiDay(r.saved_at) === today),
     waiting: waiting.map((e) => ({ ...e, sync: { state: 'queued' } })),
     refused: refused.filter((r) => !r.sync.acknowledged && r.user_id === userId),
