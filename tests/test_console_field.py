@@ -7,7 +7,8 @@ target is at least 48 px.
 
 Screenshot for the README: docs/screenshots/console-field.png (1440 px).
 """
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -23,7 +24,7 @@ from tests.test_field_requests import request_record
 
 pytestmark = pytest.mark.browser
 
-TODAY = date.today()
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 # Every visible target in the page and the navigation (a radio is tapped by its label).
 SMALL_TARGETS = """() => [...document.querySelectorAll(
@@ -122,7 +123,8 @@ def test_field_work_pages(app, world, client, login, field_work, chromium, gunic
     assert cards.first.get_attribute("data-id") == ids["late"]
     assert "is-overdue" in cards.first.get_attribute("class")
     assert cards.first.locator(".badge.overdue").inner_text() == "已逾期"
-    assert "逾期 10 天" in cards.first.locator(".deadline").inner_text()
+    deadline = date.fromisoformat(client.get(f"/api/v1/requests/{ids['late']}", headers=sup_headers).get_json()["deadline"])
+    assert f"逾期 {(TODAY - deadline).days} 天" in cards.first.locator(".deadline").inner_text()
     assert cards.first.locator(".badge.cat").inner_text() == "取款服务"
     assert page.locator("li.request-item .badge.overdue").count() == 1
     assert page.inner_text(".late-count") == "已逾期未办结的诉求 1 件 →"
