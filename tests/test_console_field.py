@@ -7,6 +7,7 @@ target is at least 48 px.
 
 Screenshot for the README: docs/screenshots/console-field.png (1440 px).
 """
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -209,6 +210,19 @@ def test_field_work_pages(app, world, client, login, field_work, chromium, gunic
     assert "从未培训" in page.locator(f"#untrained tr[data-user='{world.users['grid_a']}']").inner_text()
     assert page.locator(f"#untrained tr[data-user='{world.users['keeper_a']}']").count() == 0
 
+    # In English: every word of the four tabs has its translation (no key shows).
+    page.click("#lang")
+    page.wait_for_selector(".tabs a:has-text('Training')")
+    assert page.locator(".tabs a").all_inner_texts() == ["Villagers' requests", "Inspections", "Visits", "Training"]
+    for tab in ("requests", "inspections", "visits", "trainings"):
+        page.goto(f"/console/#field/{tab}")
+        page.wait_for_selector(f".tabs a[data-tab={tab}][aria-current=page]")
+        page.wait_for_selector("#main .field-body > *")
+        words = set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", page.inner_text("#main")))
+        assert words <= set(world.users), (tab, words - set(world.users))
+    page.click("#lang")
+    page.wait_for_selector(".tabs a:has-text('培训')")
+
     assert violations == []
     # The one error: the refused assignment's 409 (the browser logs a failed fetch).
     assert [e for e in errors if "409" not in e] == [], errors
@@ -238,6 +252,7 @@ def test_field_work_pages(app, world, client, login, field_work, chromium, gunic
     # On a 390 px phone: one column, every target thumb-sized.
     phone = new_context(chromium, gunicorn_server.url, PHONE)
     page = phone.new_page()
+    phone_errors = watch_errors(page)
     sign_in_console(page, "sup_a")
     for tab, ready in (("requests", "li.request-item"), ("inspections", "#late-findings"),
                        ("visits", "table.visits"), ("trainings", "#sessions")):
@@ -245,4 +260,7 @@ def test_field_work_pages(app, world, client, login, field_work, chromium, gunic
         page.wait_for_selector(ready)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], tab
         assert page.evaluate(SMALL_TARGETS) == [], tab
+    page.goto("/console/#field/inspections?due=overdue")
+    page.wait_for_selector(".due-toggle a:has-text('显示全部服务点')")
+    assert phone_errors == []
     phone.close()

@@ -276,8 +276,9 @@ async function inspectionsTab(ctx, body) {
   const p = ctx.params;
   const offset = Number(p.get('offset')) || 0;
   const canVerify = ctx.may('findings.verify');
+  const onlyDue = p.get('due') === 'overdue';
   const [due, dueLate, late, fixed, recent] = await Promise.all([
-    get('/inspections/due', { limit: 50 }),
+    get('/inspections/due', { limit: 100, ...(onlyDue ? { overdue: 'true' } : {}) }),
     get('/inspections/due', { overdue: 'true', limit: 1 }),
     get('/findings', { overdue: 'true', limit: 100 }),
     get('/findings', { status: 'fixed', limit: 100 }),
@@ -331,7 +332,7 @@ async function inspectionsTab(ctx, body) {
       : h('p', {}, badge('status-active', ct('all_passed'))),
     i.note ? h('p', { class: 'small' }, i.note) : null));
 
-  const section = (id, title, note, content) => h('section', { class: 'card', id },
+  const section = (id, title, note, ...content) => h('section', { class: 'card', id },
     h('h2', {}, title), note ? h('p', { class: 'muted small' }, note) : null, content);
   mount(body,
     h('section', { class: 'figures-row field-figures', 'aria-label': ct('figures') },
@@ -340,17 +341,28 @@ async function inspectionsTab(ctx, body) {
       figure('fixed', ct('fig_fixed'), fixed.total),
       figure('inspections', ct('fig_inspections'), recent.total)),
     section('late-findings', ct('late_findings_title'), ct('late_findings_note'),
+      shownOf(late),
       lateRows.length ? table(ct('late_findings_title'), [[ct('point')], [ct('finding_item')], [ct('owner')], [ct('deadline')]], lateRows)
         : h('p', { class: 'muted' }, ct('late_findings_none'))),
     section('to-verify', ct('to_verify_title'), canVerify ? null : ct('verify_read_only'),
+      shownOf(fixed),
       fixedRows.length ? table(ct('to_verify_title'), [[ct('point')], [ct('finding_item')], [ct('fix')], [ct('verify')]], fixedRows)
         : h('p', { class: 'muted' }, ct('to_verify_none'))),
     section('due', ct('due_title'), ct('due_note', { n: count(due.total) }),
+      h('div', { class: 'actions due-toggle' }, onlyDue
+        ? h('a', { class: 'button', href: '#field/inspections' }, ct('due_all'))
+        : h('a', { class: 'button', href: '#field/inspections?due=overdue' }, ct('due_only', { n: count(dueLate.total) }))),
+      shownOf(due),
       dueRows.length ? table(ct('due_title'), [[ct('point')], [ct('last_inspected')], [ct('every')], [ct('next_due')]], dueRows)
         : h('p', { class: 'muted' }, ct('none_found'))),
     section('recent', ct('recent_inspections'), null,
       recentCards.length ? h('ul', { class: 'cards inspection-list' }, recentCards) : h('p', { class: 'muted' }, ct('inspections_none')),
       pager(recent, p, 'field/inspections')));
+}
+
+/** "the first 100 of 240" when a list is longer than one call brings. */
+function shownOf(page) {
+  return page.total > page.items.length ? h('p', { class: 'muted small' }, ct('shown_of', { n: page.items.length, total: count(page.total) })) : null;
 }
 
 function figure(key, label, n, cls = '') {
