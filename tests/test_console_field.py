@@ -129,6 +129,7 @@ def test_field_work_pages(app, world, client, login, field_work, chromium, gunic
     assert cards.first.locator(".badge.cat").inner_text() == "取款服务"
     assert page.locator("li.request-item .badge.overdue").count() == 1
     assert page.inner_text(".late-count") == "已逾期未办结的诉求 1 件 →"
+    assert [" ".join(t.split()) for t in page.locator(".status-counts a").all_inner_texts()] == ["待分派 3", "已分派 0", "已办结 0", "已回访关闭 0"]
     screenshot(page, "console-field")
 
     # Assign → resolve → close through the page.

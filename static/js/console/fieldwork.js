@@ -164,11 +164,14 @@ async function requestsTab(ctx, body) {
   const may = {
     assign: ctx.may('requests.assign'), resolve: ctx.may('requests.resolve'), close: ctx.may('requests.close'),
   };
-  const [page, region, late, staff] = await Promise.all([
+  const inRegion = p.get('region') ? { region: p.get('region') } : {};
+  const [page, region, late, staff, byStatus] = await Promise.all([
     get('/requests', query),
     p.get('region') ? get(`/regions/${p.get('region')}`).catch(() => null) : null,
-    get('/requests', { overdue: 'true', limit: 1, ...(p.get('region') ? { region: p.get('region') } : {}) }),
+    get('/requests', { overdue: 'true', limit: 1, ...inRegion }),
     may.assign ? assignees() : [],
+    Promise.all(REQUEST_STATUSES.map((status) =>
+      get('/requests', { status, limit: 1, ...inRegion }).then((r) => r.total).catch(() => null))),
   ]);
   const people = await nameMap('users', page.items.flatMap((r) => [r.created_by, r.assignee_id]));
   for (const s of staff) people.set(s.id, s.display_name);
@@ -184,8 +187,13 @@ async function requestsTab(ctx, body) {
     h('p', { class: 'muted small' }, ct(may.assign ? 'requests_intro_bank' : 'requests_intro_read')),
     form,
     late.total ? h('p', { class: 'notice warn late-count' },
-      h('a', { href: `#field/requests?${new URLSearchParams({ overdue: 'true', ...(p.get('region') ? { region: p.get('region') } : {}) })}` },
+      h('a', { href: `#field/requests?${new URLSearchParams({ overdue: 'true', ...inRegion })}` },
         ct('requests_late', { n: count(late.total) }))) : null,
+    h('ul', { class: 'status-counts', 'aria-label': ct('status') }, REQUEST_STATUSES.map((status, i) => h('li', {},
+      h('a', {
+        class: 'button', 'data-status': status, 'aria-current': p.get('status') === status ? 'true' : null,
+        href: `#field/requests?${new URLSearchParams({ status, ...inRegion })}`,
+      }, ct(`req_${status}`), ' ', h('strong', {}, byStatus[i] === null ? '—' : count(byStatus[i])))))),
     h('p', { class: 'total', role: 'status' }, ct('requests_total', { n: page.total })),
     page.items.length
       ? h('ul', { class: 'cards request-list' }, page.items.map((item) => {
