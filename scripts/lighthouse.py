@@ -100,6 +100,7 @@ def main():
                 "console: a point": f"/console/#points/{point}",
                 "console: imports": "/console/#imports",
                 "console: alerts": "/console/#alerts",
+                "console: field work": "/console/#field/requests",
             }
             print(f"{'page':<20} " + " ".join(f"{c:>15}" for c in CATEGORIES))
             for name, path in pages.items():

@@ -74,7 +74,7 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
     page = desktop.new_page()
     violations = watch_csp(page)
     sign_in_console(page, "sup_a")
-    assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则", "人员", "批量导入", "覆盖地图"]
+    assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则", "人员", "批量导入", "覆盖地图", "外勤工作"]
     # Her bank's two points, not the other bank's.
     page.wait_for_selector("p.total:has-text('共 2 个')")
 
@@ -232,7 +232,7 @@ def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, ph
     page.wait_for_selector("#view-signin:not([hidden])")
 
     sign_in_console(page, "regulator")
-    assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则", "覆盖地图"]
+    assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则", "覆盖地图", "外勤工作"]
     # Her home is the dashboard (tests/test_console_dashboard.py); the points are one tap away.
     page.wait_for_selector("h1:has-text('统计概览')")
     page.click("#nav a:has-text('服务点')")
@@ -298,7 +298,7 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
 
     page = desktop.new_page()
     sign_in_console(page, "admin")
-    assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则", "人员", "批量导入", "覆盖地图"]
+    assert nav_labels(page) == ["统计概览", "服务点", "银行机构", "网格分配", "风险提示", "标记复核", "限额规则", "人员", "批量导入", "覆盖地图", "外勤工作"]
     page.click("#nav a:has-text('人员')")
     # A new person: a bad username is refused next to its field, then she is created and
     # her password reset.

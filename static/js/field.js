@@ -9,6 +9,7 @@ import { currentLang } from './i18n.js';
 import { formatFen, isoWithOffset, maskCard, shanghaiTime, yuanToFen } from './ledger.js';
 import * as fstore from './field-store.js';
 import { villageAt } from './field-geo.js';
+import { FIELD_WORDS, INSPECTION_ITEMS, REQUEST_CATEGORIES } from './field-words.js';
 import { syncField } from './field-sync.js';
 
 export const FIELD_ROLES = ['grid_worker', 'field_agent'];
@@ -16,17 +17,13 @@ const CHANNEL_OF = { grid_worker: 'grid', field_agent: 'mobile' };
 const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', 'bill_payment',
   'card_repayment', 'mobile_banking', 'social_security'];
 const NO_AMOUNT = new Set(['balance_inquiry', 'mobile_banking', 'social_security']);
-const REQUEST_CATEGORIES = ['card_service', 'cash_service', 'fraud_report', 'complaint', 'credit',
-  'social_security', 'other'];
-// The inspection checklist (巡检), as app/models/field.py INSPECTION_ITEMS.
-const INSPECTION_ITEMS = ['terminal_works', 'signage', 'fee_list_posted', 'notices_posted',
-  'register_kept', 'keeper_knows_rules', 'cash_adequate'];
 const REQUEST_DAYS = 7; // default deadline: a week, as the bank's 限时办结 asks
 const TICK_MS = 60_000;
 const FIX_TIMEOUT_MS = 10_000;
 
 const WORDS = {
   zh: {
+    ...FIELD_WORDS.zh,
     title_grid: '网格员入村走访', title_mobile: '流动服务走访',
     start: '开始走访', locating: '正在定位…', end: '结束走访',
     found_gps: '按定位确定：{v}', pick_no_fix: '未取得定位，请从您的村中选择',
@@ -43,16 +40,11 @@ const WORDS = {
     err_topic: '请填写宣传主题', err_attendance: '请填写参加人数',
     request: '村民诉求', category: '类别', request_text: '诉求内容', deadline: '办结期限',
     save_request: '保存诉求', err_request_text: '请填写诉求内容', type_request: '诉求',
-    cat_card_service: '银行卡业务', cat_cash_service: '取款服务', cat_fraud_report: '涉诈举报',
-    cat_complaint: '投诉', cat_credit: '贷款信用', cat_social_security: '社保医保', cat_other: '其他',
     type_visit: '走访', type_fraud_talk: '反诈宣传', type_ledger_entry: '业务',
     inspect: '服务点巡检', inspection: '巡检', point: '服务点', save_inspection: '保存巡检',
     cancel: '取消', pass: '合格', fail: '不合格', inspection_note: '说明（可不填）',
     err_unanswered: '还有 {n} 项未检查，请逐项选择合格或不合格', err_no_point: '尚未下载服务点，请联网同步一次',
     type_inspection: '巡检', failed_count: '{n} 项不合格', all_passed: '全部合格',
-    item_terminal_works: '机具运行正常', item_signage: '标识标牌规范', item_fee_list_posted: '收费标准已公示',
-    item_notices_posted: '告知事项已张贴', item_register_kept: '业务登记簿按时登记',
-    item_keeper_knows_rules: '负责人熟悉业务规定', item_cash_adequate: '备付金充足',
     today: '今日已同步（{n} 条）', open_requests: '待办诉求', overdue: '已逾期', due_on: '{d} 前办结',
     st_open: '待分派', st_assigned: '已分派',
     why_conflict: '同一条记录已用不同内容上传过，请联系管理员核对',
@@ -65,6 +57,7 @@ const WORDS = {
     kind_mobile_banking: '手机银行开通', kind_social_security: '社保卡业务',
   },
   en: {
+    ...FIELD_WORDS.en,
     title_grid: 'Grid worker visits', title_mobile: 'Mobile service visits',
     start: 'Start visit', locating: 'Locating…', end: 'End visit',
     found_gps: 'By GPS: {v}', pick_no_fix: 'No GPS fix: pick one of your villages',
@@ -81,17 +74,12 @@ const WORDS = {
     err_topic: 'Topic required', err_attendance: 'Attendance required',
     request: "Villager's request", category: 'Category', request_text: 'What is asked', deadline: 'Deadline',
     save_request: 'Save request', err_request_text: 'Write what is asked', type_request: 'Request',
-    cat_card_service: 'Card service', cat_cash_service: 'Cash service', cat_fraud_report: 'Fraud report',
-    cat_complaint: 'Complaint', cat_credit: 'Credit', cat_social_security: 'Social security', cat_other: 'Other',
     type_visit: 'Visit', type_fraud_talk: 'Talk', type_ledger_entry: 'Business',
     inspect: 'Inspect a point', inspection: 'Inspection', point: 'Service point',
     save_inspection: 'Save inspection', cancel: 'Cancel', pass: 'Pass', fail: 'Fail',
     inspection_note: 'Note (optional)',
     err_unanswered: '{n} items not checked yet: mark each pass or fail', err_no_point: 'No points yet: sync once online',
     type_inspection: 'Inspection', failed_count: '{n} failed', all_passed: 'All passed',
-    item_terminal_works: 'Terminal works', item_signage: 'Signage', item_fee_list_posted: 'Fee list posted',
-    item_notices_posted: 'Notices posted', item_register_kept: 'Register kept',
-    item_keeper_knows_rules: 'Keeper knows the rules', item_cash_adequate: 'Cash adequate',
     today: 'Synced today ({n})', open_requests: 'Open requests', overdue: 'Overdue', due_on: 'due {d}',
     st_open: 'Not assigned', st_assigned: 'Assigned',
     why_conflict: 'Already sent with other content: ask your administrator',

@@ -69,7 +69,7 @@ export async function flagsPage(ctx) {
     page.items.length
       ? h('ul', { class: 'cards flag-list' }, page.items.map((item) => flagCard(item, canReview)))
       : h('p', { class: 'muted' }, ct('none_found')),
-    pager(page, p));
+    pager(page, p, 'flags'));
 }
 
 function flagCard(item, canReview) {
@@ -124,7 +124,8 @@ function drawReview(slot, item, canReview) {
   mount(slot, shown, r ? h('details', { class: 'change-note' }, h('summary', {}, ct('review_note_edit')), form) : form);
 }
 
-function pager(page, params) {
+/** Previous / next for a page of a list at `#<base>?<params>` (null when one page). */
+export function pager(page, params, base) {
   const pages = Math.max(1, Math.ceil(page.total / page.limit));
   const current = Math.floor(page.offset / page.limit) + 1;
   if (pages === 1) return null;
@@ -132,7 +133,7 @@ function pager(page, params) {
     if (!enabled) return h('span', { class: 'button disabled', 'aria-disabled': 'true' }, label);
     const next = new URLSearchParams(params);
     next.set('offset', String(offset));
-    return h('a', { class: 'button', href: `#flags?${next}` }, label);
+    return h('a', { class: 'button', href: `#${base}?${next}` }, label);
   };
   return h('nav', { class: 'pager', 'aria-label': ct('page_of', { page: current, pages }) },
     link(page.offset - page.limit, ct('prev'), current > 1),

@@ -4,6 +4,7 @@ import { call, endSession, session, signInAgain } from './api.js';
 import { dashboardPage } from './dashboard.js';
 import { coveragePage } from './coverage.js';
 import { h, mount } from './dom.js';
+import { fieldPage } from './fieldwork.js';
 import { flagsPage } from './flags.js';
 import { importsPage } from './imports.js';
 import { assignmentsPage, banksPage } from './org.js';
@@ -24,6 +25,7 @@ const NAV = [
   ['users', 'nav_users', 'users.write'],
   ['imports', 'nav_imports', 'imports.run'],
   ['coverage', 'nav_coverage', 'coverage.read'],
+  ['field', 'nav_field', 'requests.read'],
 ];
 
 const ROUTES = [
@@ -41,6 +43,8 @@ const ROUTES = [
   [/^limits$/, (ctx) => limitsPage(ctx)],
   [/^assignments$/, (ctx) => assignmentsPage(ctx)],
   [/^coverage$/, (ctx) => coveragePage(ctx), 'coverage.read'],
+  // 外勤工作: a tab per part of field work, each shown to the roles that may read it.
+  [/^field(?:\/(requests|inspections|visits|trainings))?$/, (ctx, tab) => fieldPage(ctx, tab), 'requests.read'],
 ];
 
 const main = document.getElementById('main');
