@@ -161,7 +161,7 @@ def test_field_work_pages(app, world, client, login, field_work, chromium, gunic
     other.locator("select[name=assignee_id]").select_option(str(world.users["grid_a"]))
     other.locator("form.assign-form button[type=submit]").click()
     other.locator("form.assign-form [role=alert]:has-text('状态已变化，未能办理')").wait_for()
-    assert "诉求已closed" in other.locator("form.assign-form [role=alert]").inner_text()
+    assert "诉求已关闭" in other.locator("form.assign-form [role=alert]").inner_text()
 
     # Inspections: the finding past its deadline, in words; a fix verified.
     page.click(".tabs a:has-text('巡检')")
