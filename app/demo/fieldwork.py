@@ -12,7 +12,7 @@
   year, the Agricultural Bank four months) and inspections of every open point at about
   that interval since 2024 by a field agent of the point's county branch; failed checklist
   items are findings owned by the keeper, open, fixed or verified, some past their
-  deadline; about a fifth of the points are overdue for their next inspection;
+  deadline; nearly a quarter of the points are overdue for their next inspection;
 - quarterly training sessions of each rural bank for its grid workers (and the demo
   keeper): a tenth never trained, a fifth not within the last year.
 
@@ -148,22 +148,24 @@ STATEMENTS = [
     # Every open point of Tongliao, inspected at about its bank's interval since 2024:
     # the last time `lag` days ago (beyond the interval for about a fifth of them), the
     # ones before that an interval apart, give or take a few days. The demo keeper's
-    # point failed its last three.
+    # point failed its last three; the last one's findings are still hers to fix.
     f"""
     CREATE TEMP TABLE demo_inspections ON COMMIT DROP AS
     SELECT md5('inspection-' || p.id || '-' || k)::uuid AS id, p.id AS point_id,
            i.user_id AS inspector_id, p.county_code, pol.every_days, pol.fix_days,
            ((d.day + TIME '09:30' + ({h("p.id || '-' || k || 't'")} % 420) * INTERVAL '1 minute')
                AT TIME ZONE 'Asia/Shanghai') AS inspected_at,
-           f.r, (p.id = (SELECT point_id FROM users WHERE username = 'demo-keeper')
-                 AND k < 3) AS forced
+           f.r, k, (p.id = (SELECT point_id FROM users WHERE username = 'demo-keeper')
+                    AND k < 3) AS forced
     FROM service_points p
     JOIN demo_inspectors i ON strpos(p.bank_path, i.path) = 1
     CROSS JOIN LATERAL (
         SELECT pp.every_days, pp.fix_days FROM inspection_policies pp
         WHERE strpos(p.bank_path, '/' || pp.bank_id || '/') > 0
         ORDER BY strpos(p.bank_path, '/' || pp.bank_id || '/') DESC LIMIT 1) pol
-    CROSS JOIN LATERAL (SELECT {h("p.id || '-lag'")} % (pol.every_days * 13 / 10) AS lag) l
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN p.id = (SELECT point_id FROM users WHERE username = 'demo-keeper')
+                    THEN 40 ELSE {h("p.id || '-lag'")} % (pol.every_days * 13 / 10) END AS lag) l
     CROSS JOIN generate_series(0, 20) k
     CROSS JOIN LATERAL (
         SELECT {TODAY} - l.lag - k * pol.every_days
@@ -204,7 +206,8 @@ STATEMENTS = [
                (SELECT min(u.id) FROM users u
                 WHERE u.point_id = n.point_id AND u.role = 'keeper' AND u.active) AS owner_id,
                d.deadline, r.r,
-               CASE WHEN d.deadline >= {TODAY}
+               CASE WHEN p.forced AND p.k = 0 THEN 'open'  -- the demo keeper's to fix
+                    WHEN d.deadline >= {TODAY}
                     THEN CASE WHEN r.r % 3 = 0 THEN 'fixed' ELSE 'open' END
                     WHEN d.deadline >= {TODAY} - 60
                     THEN CASE WHEN r.r % 4 = 0 THEN 'open' WHEN r.r % 4 = 1 THEN 'fixed'
