@@ -33,6 +33,78 @@ def _fingerprint():
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+FIELD_LISTS = {
+    "demo-grid": ("requests", "inspections", "due", "findings"),
+    "demo-keeper": ("requests", "inspections", "due", "findings"),
+    "demo-field": ("teams", "requests", "inspections", "due", "findings"),
+    "demo-supervisor": ("teams", "requests", "inspections", "due", "findings", "trainings",
+                        "untrained"),
+    "demo-regulator": ("teams", "requests", "inspections", "due", "findings", "trainings",
+                       "untrained"),
+}
+FIELD_URLS = {
+    "teams": "/api/v1/teams?limit=500", "requests": "/api/v1/requests?limit=500",
+    "inspections": "/api/v1/inspections?limit=500", "due": "/api/v1/inspections/due?limit=500",
+    "findings": "/api/v1/findings?limit=500", "trainings": "/api/v1/trainings?limit=500",
+    "untrained": "/api/v1/trainings/untrained?limit=500",
+}
+
+
+def _field_work_as_demo_users(client, password):
+    """What each demo account's field-work lists answer through the API."""
+    seen = {}
+    for username, lists in FIELD_LISTS.items():
+        token = client.post("/api/v1/auth/login", json={
+            "username": username, "password": password}).get_json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def get(url):
+            resp = client.get(url, headers=headers)
+            assert resp.status_code == 200, (username, url, resp.get_json())
+            return resp.get_json()
+
+        mine = seen[username] = {name: get(FIELD_URLS[name]) for name in lists}
+        for status in ("open", "assigned", "resolved", "closed"):
+            mine[f"requests {status}"] = get(f"/api/v1/requests?status={status}")["total"]
+        mine["requests overdue"] = get("/api/v1/requests?overdue=true")["total"]
+        for status in ("open", "fixed", "verified"):
+            mine[f"findings {status}"] = get(f"/api/v1/findings?status={status}")["total"]
+        mine["findings overdue"] = get("/api/v1/findings?overdue=true")["total"]
+        mine["due overdue"] = get("/api/v1/inspections/due?overdue=true")["total"]
+        if "teams" in lists:
+            mine["plans"] = {team["name"]: get(f"/api/v1/teams/{team['id']}/plans?limit=1")
+                             for team in mine["teams"]["items"]}
+    return seen
+
+
+def _demo_scopes():
+    """Each demo account's own place in the registry, to check the lists against."""
+    users = {r.username: r for r in db.session.execute(text(
+        "select u.username, u.id, u.point_id, u.org_id, o.path from users u "
+        "left join organisations o on o.id = u.org_id where u.username like 'demo-%'"))}
+    path = users["demo-supervisor"].path
+    return {
+        "users": {name: row.id for name, row in users.items()},
+        "org_ids": {name: row.org_id for name, row in users.items()},
+        "keeper_point": users["demo-keeper"].point_id,
+        "keeper_village": _scalar(
+            "select p.village_code from service_points p join users u on u.point_id = p.id "
+            "where u.username = 'demo-keeper'"),
+        "grid_villages": set(db.session.execute(text(
+            "select a.village_code from grid_assignments a join users u on u.id = a.user_id "
+            "where u.username = 'demo-grid' and a.ends_on is null")).scalars()),
+        "supervisor_points": set(db.session.execute(text(
+            "select id from service_points where bank_path like :p"), {"p": path + "%"}).scalars()),
+        "field_points": set(db.session.execute(text(
+            "select id from service_points where bank_path like :p"),
+            {"p": users["demo-field"].path + "%"}).scalars()),
+        "supervisor_orgs": set(db.session.execute(text(
+            "select id from organisations where path like :p"), {"p": path + "%"}).scalars()),
+        "tongliao_points": set(db.session.execute(text(
+            "select id from service_points where village_code like '1505%'")).scalars()),
+    }
+
+
 @pytest.fixture(scope="module")
 def tongliao(app):
     runner = app.test_cli_runner()
@@ -120,6 +192,11 @@ def tongliao(app):
             "/api/v1/stats?from=2024-01-01&to=2025-08-31", headers=headers).get_json()
         facts["stats_2024"] = client.get(
             "/api/v1/stats?from=2024-01-01&to=2024-12-31", headers=headers).get_json()
+
+        facts["field"] = _field_work_as_demo_users(client, password)
+        with app.app_context():
+            facts["scopes"] = _demo_scopes()
+            db.session.remove()
 
         facts["if_empty"] = runner.invoke(args=["demo", "load", "--if-empty"])
         facts["again"] = runner.invoke(args=["demo", "load"])
@@ -222,3 +299,106 @@ def test_the_demo_keeper_has_a_short_recent_history_and_an_alert(tongliao):
     assert count == 30 and recent
     assert "1505" in tongliao["alert_regions"]
     assert "(password: " + "DEMO_PASSWORD)" not in tongliao["load_output"]
+
+
+def test_the_load_reports_the_field_work(tongliao):
+    out = tongliao["load_output"]
+    assert "field work" in out
+    for table in ("teams", "planned_visits", "villager_requests", "inspections",
+                  "inspection_findings", "trainings"):
+        assert table in out
+
+
+def test_every_demo_account_has_field_work_to_show(tongliao):
+    for username, lists in FIELD_LISTS.items():
+        for name in lists:
+            assert tongliao["field"][username][name]["total"] > 0, (username, name)
+
+
+def test_requests_in_every_state_some_overdue(tongliao):
+    for username in ("demo-supervisor", "demo-regulator"):
+        seen = tongliao["field"][username]
+        for status in ("open", "assigned", "resolved", "closed"):
+            assert seen[f"requests {status}"] > 0, (username, status)
+        assert seen["requests overdue"] > 0, username
+    closed = [r for r in tongliao["field"]["demo-regulator"]["requests"]["items"]
+              if r["status"] == "closed"]
+    assert closed and all(r["feedback"] and r["satisfied"] is not None for r in closed)
+    items = tongliao["field"]["demo-regulator"]["requests"]["items"]
+    assert any(r["visit_id"] for r in items) and all(r["village_name"] for r in items)
+    assert len({r["category"] for r in items}) >= 5
+
+
+def test_requests_are_in_each_accounts_scope(tongliao):
+    scopes, field = tongliao["scopes"], tongliao["field"]
+    for r in field["demo-regulator"]["requests"]["items"]:
+        assert r["village_code"].startswith("1505")
+    for r in field["demo-supervisor"]["requests"]["items"]:
+        assert r["village_code"].startswith("150502")
+    grid = scopes["users"]["demo-grid"]
+    for r in field["demo-grid"]["requests"]["items"]:
+        assert r["village_code"] in scopes["grid_villages"] or grid in (
+            r["created_by"], r["assignee_id"])
+    keeper = scopes["users"]["demo-keeper"]
+    for r in field["demo-keeper"]["requests"]["items"]:
+        assert r["village_code"] == scopes["keeper_village"] or r["created_by"] == keeper
+    agent = scopes["users"]["demo-field"]
+    assert all(agent in (r["created_by"], r["assignee_id"])
+               for r in field["demo-field"]["requests"]["items"])
+    assert field["demo-field"]["requests assigned"] + field["demo-field"]["requests open"] > 0
+
+
+def test_inspections_findings_and_due_points_in_scope(tongliao):
+    scopes, field = tongliao["scopes"], tongliao["field"]
+    points = {"demo-supervisor": scopes["supervisor_points"], "demo-field": scopes["field_points"],
+              "demo-keeper": {scopes["keeper_point"]}, "demo-regulator": scopes["tongliao_points"]}
+    for username, allowed in points.items():
+        seen = field[username]
+        assert {i["point_id"] for i in seen["inspections"]["items"]} <= allowed, username
+        assert {f["point_id"] for f in seen["findings"]["items"]} <= allowed, username
+        assert {d["point_id"] for d in seen["due"]["items"]} <= allowed, username
+    assert field["demo-keeper"]["due"]["total"] == 1
+    for village in {d["village_code"] for d in field["demo-grid"]["due"]["items"]}:
+        assert village in scopes["grid_villages"]
+    for username in ("demo-supervisor", "demo-regulator"):
+        seen = field[username]
+        for status in ("open", "fixed", "verified"):
+            assert seen[f"findings {status}"] > 0, (username, status)
+        assert seen["findings overdue"] > 0, username
+        assert 0 < seen["due overdue"] < seen["due"]["total"], username
+    failed = [i for i in field["demo-regulator"]["inspections"]["items"] if i["failed_items"]]
+    assert failed and all(len(i["findings"]) == len(i["failed_items"]) for i in failed)
+    assert any(not i["failed_items"] for i in field["demo-regulator"]["inspections"]["items"])
+    # The keeper's point failed its last inspections: findings she owns, one still to fix.
+    keeper = field["demo-keeper"]["findings"]["items"]
+    assert keeper and all(f["owner_id"] == scopes["users"]["demo-keeper"] for f in keeper)
+    assert field["demo-keeper"]["findings open"] > 0
+
+
+def test_teams_with_members_and_done_versus_planned(tongliao):
+    scopes, field = tongliao["scopes"], tongliao["field"]
+    assert field["demo-regulator"]["teams"]["total"] == 8
+    mine = {t["name"] for t in field["demo-field"]["teams"]["items"]}
+    assert mine == {"开鲁农商银行金融志愿服务队", "科尔沁农商银行流动服务队"}
+    supervised = field["demo-supervisor"]["teams"]["items"]
+    assert [t["name"] for t in supervised] == ["科尔沁农商银行流动服务队"]
+    assert all(t["bank_id"] in scopes["supervisor_orgs"] and t["members"] > 1
+               for t in supervised)
+    for username in ("demo-field", "demo-supervisor", "demo-regulator"):
+        for name, plans in field[username]["plans"].items():
+            assert 0 < plans["done"] < plans["planned"], (username, name)
+    kailu = field["demo-field"]["plans"]["开鲁农商银行金融志愿服务队"]
+    assert kailu["done"] >= 680  # every day and village the volunteer team visited
+
+
+def test_trainings_and_who_is_untrained(tongliao):
+    scopes, field = tongliao["scopes"], tongliao["field"]
+    sessions = field["demo-supervisor"]["trainings"]["items"]
+    assert all(s["bank_id"] in scopes["supervisor_orgs"] for s in sessions)
+    assert all(s["topic"] and s["attendees"] > 0 for s in sessions)
+    assert field["demo-regulator"]["trainings"]["total"] > len(sessions)
+    untrained = field["demo-supervisor"]["untrained"]["items"]
+    assert {u["role"] for u in untrained} == {"grid_worker"}
+    assert any(u["last_trained_on"] is None for u in untrained)
+    assert any(u["last_trained_on"] is not None for u in untrained)
+    assert scopes["users"]["demo-keeper"] not in {u["user_id"] for u in untrained}

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from app.auth.tokens import hash_password
 from app.demo import bulk
 from app.demo.business import load_business
+from app.demo.fieldwork import load_fieldwork
 from app.demo.build import DEMO_USERNAMES, DemoBuilder, national_scale, tongliao_scale
 
 demo_cli = AppGroup("demo", help="演示数据 Demo data")
@@ -40,8 +41,8 @@ def load(scale, if_empty, reset):
 
 
 def load_scale(scale_name: str, echo=print, business=True):
-    """Generate and COPY one scale (Tongliao with its business unless `business` is
-    false); prints each phase's time."""
+    """Generate and COPY one scale (Tongliao with its business and field work unless
+    `business` is false); prints each phase's time."""
     started = time.perf_counter()
     scale = tongliao_scale() if scale_name == "tongliao" else national_scale()
     villages, points, workers = scale.totals
@@ -66,5 +67,7 @@ def load_scale(scale_name: str, echo=print, business=True):
     bulk.copy_all(built.spools, report)
     if business and scale_name == "tongliao":
         load_business(report)
+        counts = load_fieldwork(report)
+        echo("  field work: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     echo(f"done in {time.perf_counter() - started:.1f} s. 演示账号 Demo accounts: "
          + ", ".join(DEMO_USERNAMES) + f" (password: {password})")
