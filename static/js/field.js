@@ -9,9 +9,11 @@ import { currentLang } from './i18n.js';
 import { formatFen, isoWithOffset, maskCard, shanghaiTime, yuanToFen } from './ledger.js';
 import * as fstore from './field-store.js';
 import { villageAt } from './field-geo.js';
+import { FIELD_ROLES, isFieldUser } from './roles.js';
 import { syncField } from './field-sync.js';
 
-export const FIELD_ROLES = ['grid_worker', 'field_agent'];
+export { FIELD_ROLES, isFieldUser };
+
 const CHANNEL_OF = { grid_worker: 'grid', field_agent: 'mobile' };
 const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', 'bill_payment',
   'card_repayment', 'mobile_banking', 'social_security'];
@@ -80,10 +82,6 @@ function w(key, vars = {}) {
 }
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export function isFieldUser(user) {
-  return Boolean(user) && FIELD_ROLES.includes(user.role);
-}
 
 const state = { session: null, deviceId: null, syncing: false, picking: null, message: '' };
 
