@@ -99,15 +99,19 @@ def add_alert(url):
 def measure(base_url, lighthouse, runs, reports=None):
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
     rows = []
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
-        # One browser for signing in and for Lighthouse: the session in IndexedDB and the
-        # service worker stay, so Lighthouse loads the register as she sees it every morning.
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--remote-debugging-port={port}"],
-            locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=SHOP_LOCATION,
-            permissions=["geolocation"], base_url=base_url)
+        def browser(port=None):
+            # One Chromium profile for signing in and for every run: the session in
+            # IndexedDB and the installed service worker stay, so Lighthouse loads the
+            # register as she opens it every morning.
+            return p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM,
+                args=[*CHROMIUM_ARGS, *([f"--remote-debugging-port={port}"] if port else [])],
+                locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=SHOP_LOCATION,
+                permissions=["geolocation"], base_url=base_url)
+
+        context = browser()
         page = context.pages[0] if context.pages else context.new_page()
         page.goto("/")
         page.fill("input[name=username]", "keeper_a")
@@ -115,17 +119,25 @@ def measure(base_url, lighthouse, runs, reports=None):
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#view-register .outbox-count:has-text('全部已同步')", timeout=60_000)
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
-        page.goto("about:blank")
+        context.close()
+        folder = reports or Path(profile) / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
         for i in range(runs):
-            folder = reports or Path(profile)
-            folder.mkdir(parents=True, exist_ok=True)
-            out = folder / f"lighthouse-{i + 1}.json"
-            subprocess.run(
-                [lighthouse, f"{base_url}/", f"--port={port}", "--disable-storage-reset",
-                 "--only-categories=" + ",".join(CATEGORIES), "--output=json",
-                 f"--output-path={out}", "--quiet",
-                 *(["--save-assets"] if reports else [])],
-                check=True, timeout=300)
+            # A fresh browser on that profile for each run (as Lighthouse itself does): in a
+            # browser reused across runs, the renderer's heap grows with every run, and the
+            # profiler Lighthouse attaches walks all of it before the page commits -- a
+            # blocking task that is Lighthouse's, not the page's, and longer each run.
+            port = free_port()
+            context = browser(port)
+            try:
+                out = folder / f"lighthouse-{i + 1}.json"
+                subprocess.run(
+                    [lighthouse, f"{base_url}/", f"--port={port}", "--disable-storage-reset",
+                     "--only-categories=" + ",".join(CATEGORIES), "--output=json",
+                     f"--output-path={out}", "--quiet", *(["--save-assets"] if reports else [])],
+                    check=True, timeout=300)
+            finally:
+                context.close()
             report = json.loads(out.read_text())
             row = {c: report["categories"][c]["score"] for c in CATEGORIES}
             row["tbt"] = report["audits"]["total-blocking-time"]["numericValue"]
@@ -134,7 +146,6 @@ def measure(base_url, lighthouse, runs, reports=None):
                              and v.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")]
             print(f"run {i + 1}: below full marks: {', '.join(sorted(row['failed'])) or 'none'}", flush=True)
             rows.append(row)
-        context.close()
     return rows
 
 
