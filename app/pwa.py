@@ -2,13 +2,24 @@
 be served from the root to control the whole origin), the web app manifest, the other
 assets, and the API reference page at /api/v1/docs.
 
-static/sw.js and static/vendor/ are built from npm packages by `make frontend`
-(scripts/build-static.mjs); nothing here is fetched from a CDN.
+static/sw.js, static/vendor/ and static/dist/ are built by `make frontend`
+(scripts/build-static.mjs); nothing here is fetched from a CDN. The pages are the built
+ones (static/dist/index.html, static/dist/console/index.html): they load only files whose
+names carry a hash of their content, which are cached as immutable for a year. The pages
+themselves, the service worker and the manifest are revalidated on each use; the other
+unhashed files (the sources under /static/js and /static/css, the vendored libraries, the
+icons) are cached for an hour.
 """
+import base64
+import hashlib
 import os
+import re
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, jsonify, send_from_directory
+
+from app.security import CSP
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -20,6 +31,13 @@ def static_dir() -> Path:
     return Path(os.environ.get("PWA_STATIC_DIR") or STATIC)
 
 bp = Blueprint("pwa", __name__)
+
+# The build's content-hashed files: static/dist/<folder>/<name>-<8 characters of hash>.<ext>
+# (esbuild's [hash] for modules and chunks, the build's own for stylesheets and icons).
+HASHED = re.compile(r"dist/(?:[\w-]+/)+[\w.-]+-[A-Z0-9]{8}\.(?:js|css|svg|png)")
+YEAR = 365 * 24 * 3600
+IMMUTABLE = f"public, max-age={YEAR}, immutable"
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 # The console runs without inline script or style, and its maps' worker is a module from
 # /static (no blob: workers, no eval). A configured basemap's tile host must be added to
@@ -33,7 +51,27 @@ CONSOLE_CSP = "; ".join((
 
 @bp.get("/")
 def index():
-    return _send("index.html", max_age=0)
+    """The register's page, its stylesheet inlined (nothing to wait for before the first
+    paint): the CSP allows that one <style> by its hash, and no other inline style."""
+    response = _send("dist/index.html", max_age=0)
+    hashes = _style_hashes(static_dir() / "dist" / "index.html")
+    if hashes:
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "style-src 'self'", "style-src 'self' " + " ".join(f"'{h}'" for h in hashes))
+    return response
+
+
+def _style_hashes(page: Path):
+    stat = page.stat()
+    return _hashes_of(str(page), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _hashes_of(path, mtime_ns, size):
+    """CSP source expressions ('sha256-...') of each <style> in the page as built."""
+    html = Path(path).read_text(encoding="utf-8")
+    return tuple("sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+                 for css in STYLE.findall(html))
 
 
 @bp.get("/sw.js")
@@ -52,7 +90,7 @@ def manifest():
 def console():
     """The web console of supervisors, regulators and admins (static/console/): its own
     page and modules, never loaded by the keeper's register nor precached with it."""
-    response = _send("console/index.html", max_age=0)
+    response = _send("dist/console/index.html", max_age=0)
     response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
@@ -79,8 +117,16 @@ def api_docs():
 
 @bp.get("/static/<path:filename>")
 def asset(filename):
-    # The service worker's precache fetches with cache: 'reload', so an hour of HTTP
-    # caching never pins an old file into a new shell.
+    # A hashed name never changes content: a year, immutable (not even revalidated on
+    # reload). Anything else may change under its name at the next deployment: an hour
+    # (the pages never load the unhashed sources; the service worker's precache fetches
+    # with cache: 'reload', so no HTTP cache pins an old file into a new shell).
+    if HASHED.fullmatch(filename):
+        response = _send(filename, max_age=YEAR)
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+    if filename.endswith(".html"):  # a page names the hashed files of its build
+        return _send(filename, max_age=0)
     return _send(filename, max_age=3600)
 
 

@@ -28,8 +28,9 @@ BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 MAX_JSON_DEPTH = 32
 MAX_REPORTED_FIELDS = 20
 
-# No inline script or style anywhere (static/*.html load theirs from /static); swagger-ui
-# draws its icons from data: URIs. frame-ancestors and X-Frame-Options: never framed.
+# No inline script or style anywhere (the pages load theirs from /static), but for the
+# register's own stylesheet, inlined by the build: app/pwa.py adds its hash to style-src on
+# that page only. swagger-ui draws its icons from data: URIs. frame-ancestors and X-Frame-Options: never framed.
 CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",

@@ -8,7 +8,7 @@
 // - A new worker waits until the keeper taps "reload" (the page asks it to skip waiting);
 //   queued records are in IndexedDB, so an update never touches them.
 // - Background Sync ('outbox') sends the queue even when the page is closed.
-import { syncNow } from '/static/js/sync.js';
+import { syncNow } from './js/sync.js'; // bundled into sw.js by the build
 
 const MANIFEST = self.__WB_MANIFEST;
 const PREFIX = 'zhunong-shell-';

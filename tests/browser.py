@@ -108,3 +108,12 @@ def sign_in(page, username, password):
     page.fill("input[name=password]", password)
     page.click("#signin-form button[type=submit]")
     page.wait_for_selector("#view-register:not([hidden])")
+
+
+def load_probes(page, *modules):
+    """The tests read and write the phone's IndexedDB through the unhashed source modules
+    (/static/js/store.js and what it imports), which the page itself never loads (it runs
+    the built bundle) and the service worker does not precache: fetched once while the
+    server answers, they come from the HTTP cache (an hour) with no signal."""
+    for module in modules or ("/static/js/store.js",):
+        page.evaluate(f"async () => {{ await import('{module}'); }}")

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import screenshot, sign_in, wait_for_service_worker
+from tests.browser import load_probes, screenshot, sign_in, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +69,7 @@ def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, ph
     page = phone.new_page()
     sign_in(page, "keeper_a", factories.PASSWORD)
     wait_for_service_worker(page)
+    load_probes(page)
     item = alert_item(page, alert_id)
     item.locator("button[data-action=ack-alert]").wait_for()
     assert item.locator("button[data-action=ack-alert]").inner_text() == "已阅读，确认"
@@ -138,6 +139,7 @@ def test_background_sync_sends_the_acknowledgement_with_the_app_closed(app, worl
     page = phone.new_page()
     sign_in(page, "keeper_a", factories.PASSWORD)
     wait_for_service_worker(page)
+    load_probes(page)
     item = alert_item(page, alert_id)
     item.locator("button[data-action=ack-alert]").wait_for()
     gunicorn_server.stop()

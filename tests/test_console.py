@@ -17,7 +17,8 @@ def test_console_page_is_served_without_inline_code(client):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     html = resp.get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
-    assert '<script type="module" src="/static/js/console/main.js"></script>' in html
+    assert re.search(r'<script type="module" src="/static/dist/console/main-[A-Z0-9]{8}\.js"></script>', html)
+    assert re.search(r'<link rel="stylesheet" href="/static/dist/console/console-[A-Z0-9]{8}\.css">', html)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
     assert "style=" not in html and "<style" not in html
     for module in (STATIC / "js" / "console").glob("*.js"):

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import screenshot, wait_for_service_worker
+from tests.browser import load_probes, screenshot, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +62,7 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     assert page.inner_text(".bar h1") == "网格员入村走访"
     page.wait_for_selector("#view-field .alerts:has-text('警惕冒充公检法诈骗')")
     wait_for_service_worker(page)
+    load_probes(page, FIELD_STORE, "/static/js/store.js")
     page.wait_for_function(
         f"async () => ((await (await import('{FIELD_STORE}')).get('pull')) || {{villages: []}})"
         ".villages.length === 1")
@@ -172,6 +173,7 @@ def test_field_agent_inspects_a_point_offline_and_sees_her_day(app, world, phone
     page.wait_for_selector("#field-requests li.overdue:has-text('村里取款点周末不开门')")
     assert "已逾期" in page.inner_text("#field-requests li.overdue")
 
+    load_probes(page, FIELD_STORE, "/static/js/store.js")
     gunicorn_server.stop()
     page.click("button[data-act=inspect]")
     page.wait_for_selector("#field-inspection")

@@ -65,6 +65,28 @@ def test_pages_have_no_inline_script_or_style(page):
     assert not re.search(r"\son[a-z]+=", html), page  # no inline event handlers
 
 
+@pytest.mark.parametrize("path", ["/", "/console/"])
+def test_built_pages_have_no_inline_script_and_only_hashed_styles(client, path):
+    """The built pages: no inline script, no style attribute or inline handler; the
+    register's inlined stylesheet is the one <style>, allowed by its hash in the page's CSP."""
+    import base64
+    import hashlib
+
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag, (path, tag)
+    for content in re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S):
+        assert not content.strip(), path
+    assert " style=" not in html and not re.search(r"\son[a-z]+=", html), path
+    csp = resp.headers["Content-Security-Policy"]
+    allowed = set(re.findall(r"'(sha256-[A-Za-z0-9+/=]+)'", csp))
+    styles = {"sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+              for css in re.findall(r"<style>(.*?)</style>", html, re.S)}
+    assert styles == allowed, path
+    assert (path == "/") == bool(styles)
+
+
 @pytest.mark.browser
 def test_the_pwa_and_the_api_reference_work_under_the_csp(app, world, chromium, gunicorn_server):
     """Chromium enforces the policy: the keeper signs in and the reference page draws the

@@ -16,6 +16,7 @@ from tests import factories
 from tests.browser import (
     ROOT,
     GunicornServer,
+    load_probes,
     new_phone,
     screenshot,
     sign_in,
@@ -101,6 +102,7 @@ def test_offline_register_syncs_exactly_once(app, world, phone, gunicorn_server)
     page.wait_for_selector("#point-name:has-text('前进村助农取款服务点')")
     page.wait_for_selector("#alerts:not([hidden]) li:has-text('警惕冒充客服退款诈骗')")
 
+    load_probes(page)
     gunicorn_server.stop()  # no server from here on: the village has no signal
 
     log_record(page, "withdrawal", amount="500", bin_="622848", last4="1234", voucher="000101")
@@ -348,11 +350,12 @@ def test_update_prompt_reloads_without_losing_queued_records(app, world, chromiu
         log_record(page, "withdrawal", quick="100", bin_="622848", last4="1111", voucher="000301")
         queued = [e["id"] for e in local_entries(page)]
 
-        # The next deployment: a changed stylesheet, so a new revision and a new cache name.
-        (build / "css" / "app.css").write_text((build / "css" / "app.css").read_text() + "\n/* next */\n")
+        # The next deployment: a changed page, so a new revision and a new cache name.
+        page_html = build / "dist" / "index.html"
+        page_html.write_text(page_html.read_text() + "\n<!-- next -->\n")
         sw = build / "sw.js"
-        sw.write_text(re.sub(r'"revision":"[0-9a-f]{32}","url":"/static/css/app.css"',
-                             '"revision":"' + "f" * 32 + '","url":"/static/css/app.css"', sw.read_text()))
+        sw.write_text(re.sub(r'"revision":"[0-9a-f]{32}","url":"/"',
+                             '"revision":"' + "f" * 32 + '","url":"/"', sw.read_text()))
         page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
         page.wait_for_selector("#update-toast:not([hidden])")
         page.click("#update-reload")
@@ -383,6 +386,7 @@ def test_background_sync_sends_the_outbox_with_the_app_closed(app, world, phone,
     sign_in(page, "keeper_a", factories.PASSWORD)
     wait_for_service_worker(page)
     page.wait_for_selector("#point-name:has-text('前进村')")
+    load_probes(page)
     gunicorn_server.stop()
     log_record(page, "bill_payment", amount="45", voucher="DF0001")
     log_record(page, "withdrawal", quick="500", bin_="622848", last4="7777", voucher="000401")
@@ -841,6 +845,7 @@ def _offline_then_online(app, phone):
     page = phone.new_page()
     sign_in(page, "keeper_a", factories.PASSWORD)
     page.wait_for_selector("#point-name:has-text('前进村')")
+    load_probes(page)
     phone.set_offline(True)
     log_record(page, "withdrawal", quick="200", bin_="622848", last4="1111", voucher="000501")
     log_record(page, "transfer", amount="300", bin_="621700", last4="2222", voucher="000502")

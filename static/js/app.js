@@ -6,8 +6,8 @@
 // and `online` do not.
 import * as api from './api.js';
 import { currentLang, errorKey, setLang, t } from './i18n.js';
-import { isFieldUser, startField } from './field.js';
 import { buildVoid, isoWithOffset, shanghaiDay } from './ledger.js';
+import { isFieldUser } from './roles.js';
 import { freshPosition, initRegister, locate, offerLocation, prefill, say } from './register.js';
 import {
   askPersistentStorage, checkForUpdate, registerServiceWorker, requestBackgroundSync,
@@ -49,8 +49,10 @@ function afterPaint(fn) {
   requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
-/** Grid workers and mobile team members get their own home (static/js/field.js). */
-function openField() {
+/** Grid workers and mobile team members get their own home (static/js/field.js), loaded
+ *  only for them: a keeper's phone never parses it. */
+async function openField() {
+  const { startField } = await import('./field.js');
   startField(app.session, app.deviceId, { onSignOut });
 }
 

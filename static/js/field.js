@@ -10,9 +10,11 @@ import { formatFen, isoWithOffset, maskCard, shanghaiTime, yuanToFen } from './l
 import * as fstore from './field-store.js';
 import { villageAt } from './field-geo.js';
 import { FIELD_WORDS, INSPECTION_ITEMS, REQUEST_CATEGORIES } from './field-words.js';
+import { FIELD_ROLES, isFieldUser } from './roles.js';
 import { syncField } from './field-sync.js';
 
-export const FIELD_ROLES = ['grid_worker', 'field_agent'];
+export { FIELD_ROLES, isFieldUser };
+
 const CHANNEL_OF = { grid_worker: 'grid', field_agent: 'mobile' };
 const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', 'bill_payment',
   'card_repayment', 'mobile_banking', 'social_security'];
@@ -101,10 +103,6 @@ function w(key, vars = {}) {
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function isFieldUser(user) {
-  return Boolean(user) && FIELD_ROLES.includes(user.role);
-}
-
 const state = { session: null, deviceId: null, syncing: false, picking: null, inspecting: false, message: '' };
 
 /** Take over the page for a signed-in field worker. */
@@ -126,7 +124,6 @@ export async function startField(session, deviceId, { onSignOut }) {
   for (const view of document.querySelectorAll('.view')) view.hidden = view !== root;
   document.getElementById('tabs').hidden = true;
   document.getElementById('booting').hidden = true;
-  await addStyle();
   await render();
   sync();
 }
@@ -142,19 +139,6 @@ async function sync() {
     // Only the banner and the lists: a form she is filling in keeps what she typed.
     await render({ full: false });
   }
-}
-
-/** The field screens' own stylesheet, loaded on first use (a <link>: the page's CSP
- *  allows no inline style); precached with the shell, so it loads offline too. */
-function addStyle() {
-  if (document.getElementById('field-style')) return Promise.resolve();
-  const link = document.createElement('link');
-  link.id = 'field-style';
-  link.rel = 'stylesheet';
-  link.href = '/static/css/field.css';
-  const loaded = new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; });
-  document.head.append(link);
-  return loaded;
 }
 
 function channel() {
