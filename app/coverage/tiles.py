@@ -9,16 +9,18 @@ points or villages), so a revalidation answers 304 without touching the data. Ti
 low zooms, which hold tens of thousands of points, are kept in a small in-process cache
 under that same key; higher zooms are a few index probes and are made each time.
 """
-import hashlib
 import math
 import re
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, Response, request
-from sqlalchemy import Integer, bindparam, cast, func, literal_column, select
+import psycopg
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import Integer, bindparam, cast, create_engine, func, literal_column, select
+from sqlalchemy.exc import OperationalError
 
 from app.auth.scope import coverage_scope, describe, point_scope, require
+from app.auth.tokens import SignIn, still_signed_in
 from app.core.exceptions import InvalidField, NotFound, Unauthenticated
 from app.core.clock import today
 from app.coverage.models import coverage_state
@@ -72,21 +74,37 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None, bounds=
 
 
 TILE_PARAMS = ("z", "x", "y", "west", "south", "east", "north")
+# Per request: the sign-in's check (app.auth.tokens.still_signed_in), the tag's key, and
+# the tags the client already holds.
+REQUEST_PARAMS = TILE_PARAMS + ("tag_key", "known")
 _compiled: dict = {}
+
+# One statement answers a tile request: is the token still good for this scope, the
+# tile's tag (the data version with the key), and the tile itself unless the token is
+# not good or the client holds that tag already (a CASE runs its subquery only when
+# taken). OFFSET 0 keeps the check and the tag from being computed twice.
+TILE_STATEMENT = """SELECT s.ok, s.tag,
+       CASE WHEN s.ok AND NOT s.tag = ANY (%(known)s) THEN ({tile}) END
+  FROM (SELECT {signed_in} AS ok, {tag} AS tag OFFSET 0) s"""
+CHECK_STATEMENT = "SELECT {signed_in} AS ok, {tag} AS tag"
 
 
 def compiled_tile_sql(user, layer, distance_m, dormant_days):
-    """(SQL, fixed parameters) of a layer's tile query for this user's scope, compiled
-    once per scope and setting: building and compiling the statement costs more than
-    running it at high zooms. The data version comes back in the same round trip."""
+    """(tile statement, check statement, fixed parameters) for this user's scope and a
+    layer, compiled once per scope and setting: building and compiling costs more than
+    running the statement at high zooms. Both statements check the sign-in and read
+    the data version in the same round trip (TILE_STATEMENT)."""
     key = (layer, scope_key(user), distance_m, dormant_days, today())
     hit = _compiled.get(key)
     if hit is None:
+        dialect = db.engine.dialect
         z, x, y, *bounds = (bindparam(name) for name in TILE_PARAMS)
-        stmt = tile_query(user, layer, z, x, y, distance_m, dormant_days, bounds)
-        stmt = stmt.add_columns(data_version())
-        compiled = stmt.compile(dialect=db.engine.dialect)
-        hit = str(compiled), {k: v for k, v in compiled.params.items() if k not in TILE_PARAMS}
+        tile = tile_query(user, layer, z, x, y, distance_m, dormant_days, bounds).compile(dialect=dialect)
+        signed_in = still_signed_in().compile(dialect=dialect)
+        version = data_version().compile(dialect=dialect)
+        parts = {"signed_in": str(signed_in), "tile": str(tile), "tag": TAG_SQL.format(version=version)}
+        fixed = {k: v for k, v in {**version.params, **tile.params}.items() if k not in REQUEST_PARAMS}
+        hit = TILE_STATEMENT.format(**parts), CHECK_STATEMENT.format(**parts), fixed
         if len(_compiled) > 4096:  # scopes are few; a bound all the same
             _compiled.clear()
         _compiled[key] = hit
@@ -143,40 +161,100 @@ def data_version():
                   ).scalar_subquery()
 
 
-def etag(user, layer, z, x, y, distance_m, dormant_days, version):
-    key = f"{layer}/{z}/{x}/{y}|{scope_key(user)}|{distance_m}|{dormant_days}|{version or 0}"
-    return hashlib.sha1(key.encode()).hexdigest()
+# A tile's ETag: SHA-256 of what the tile depends on (tag_key: layer, address, scope,
+# settings) and the data version, made by the database in the statement that reads
+# the version.
+TAG_SQL = "encode(sha256(convert_to(%(tag_key)s || ({version}), 'UTF8')), 'hex')"
 
 
-def tile(user, layer, z, x, y, if_none_match=()):
+def tag_key(scope, layer, z, x, y, distance_m, dormant_days):
+    return f"{layer}/{z}/{x}/{y}|{scope}|{distance_m}|{dormant_days}|"
+
+
+# Token hash -> SignIn: the scope a token's statements were compiled for. Not a cache
+# of the token's validity: every statement checks the token again (still_signed_in),
+# so a revoked token, device or user fails on its very next tile.
+_sign_ins: dict[str, tuple] = {}
+MAX_SIGN_INS = 10_000
+
+
+def _sign_in(raw, digest):
+    """The full check of a token through the ORM (resolve_token), the first time it asks
+    for a tile or when its statement said no: 401 if it is not valid, 403 without the
+    map's permission; else its SignIn and user, remembered for its next tiles."""
+    from app.auth.tokens import resolve_token
+
+    token = resolve_token(raw)
+    if token is None:
+        raise _unauthenticated()
+    user = token.user
+    require(user, "coverage.read")
+    entry = (SignIn.of(token), user, scope_key(user))
+    if len(_sign_ins) >= MAX_SIGN_INS:
+        _sign_ins.clear()
+    _sign_ins[digest] = entry
+    return entry
+
+
+def _unauthenticated():
+    return Unauthenticated("请先登录 Sign-in required (missing, expired or revoked token)",
+                           headers={"WWW-Authenticate": "Bearer"})
+
+
+def tile(raw_token, layer, z, x, y, if_none_match=None):
     """(ETag, bytes or None when the client's copy is current) for a tile request.
 
-    A revalidation, or a low zoom (cached here), first reads the data version to know
-    the tag; any other tile is made and tagged in one round trip."""
-    require(user, "coverage.read")
+    A warm request is one round trip on the tiles' own autocommit pool (no ping, no
+    BEGIN, no ROLLBACK): the token check, the data version and the tile in one
+    statement. A low zoom (cached here) or a request that may match any tag (`*`)
+    first reads the check and the tag, then makes the tile only if needed."""
+    from app.auth.tokens import token_digest
+
+    digest = token_digest(raw_token)
     distance_m, dormant_days = distance_setting(), dormant_setting()
-    cached = z <= CACHED_ZOOMS
-    if cached or if_none_match:
-        tag = etag(user, layer, z, x, y, distance_m, dormant_days, db.session.scalar(select(data_version())))
-        if tag in if_none_match:
+    for fresh in (False, True):
+        entry = None if fresh else _sign_ins.get(digest)
+        if entry is None:
+            entry = _sign_in(raw_token, digest)
+            fresh = True
+        sign_in, user, scope = entry
+        if not fresh and (layer, scope, distance_m, dormant_days, today()) not in _compiled:
+            entry = _sign_in(raw_token, digest)  # compiled from the user as she is now
+            sign_in, user, scope = entry
+            fresh = True
+        tile_sql, check_sql, fixed = compiled_tile_sql(user, layer, distance_m, dormant_days)
+        params = {**fixed, **sign_in.params(),
+                  "tag_key": tag_key(scope, layer, z, x, y, distance_m, dormant_days)}
+        known = list(if_none_match.as_set()) if if_none_match else []
+        cached = z <= CACHED_ZOOMS
+        star = bool(if_none_match and if_none_match.star_tag)
+        if cached or star:
+            ok, tag = _run(check_sql, params)
+            if not ok:
+                _sign_ins.pop(digest, None)
+                continue
+            if star or tag in known:
+                return tag, None
+            if cached:
+                with _cache_lock:
+                    data = _cache.get(tag)
+                    if data is not None:
+                        _cache.move_to_end(tag)
+                        return tag, data
+        params.update(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))), known=known)
+        ok, tag, data = _run(tile_sql, params)
+        if not ok:
+            _sign_ins.pop(digest, None)
+            continue
+        if data is None:  # the client's copy is current
             return tag, None
+        data = bytes(data)
         if cached:
-            with _cache_lock:
-                data = _cache.get(tag)
-                if data is not None:
-                    _cache.move_to_end(tag)
-                    return tag, data
-    sql, fixed = compiled_tile_sql(user, layer, distance_m, dormant_days)
-    params = dict(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))), **fixed)
-    # Planned with this tile's values (prepare=False): a generic plan for a bounding box
-    # cannot know how many rows it holds.
-    conn = db.session.connection().connection.driver_connection
-    data, version = conn.execute(sql, params, prepare=False).fetchone()
-    data = bytes(data or b"")
-    tag = etag(user, layer, z, x, y, distance_m, dormant_days, version)
-    if cached:
-        _remember(tag, data)
-    return tag, data
+            _remember(tag, data)
+        return tag, data
+    # Valid when checked through the ORM, refused by the statement just after: revoked
+    # (or changed) in between.
+    raise _unauthenticated()
 
 
 def _remember(tag, data):
@@ -192,6 +270,38 @@ def _remember(tag, data):
             _cache_size -= len(dropped)
 
 
+def _engine():
+    """The tiles' own small pool of autocommit connections on the app's database: a
+    tile statement needs no transaction, and a pooled checkout without the pre-ping
+    saves a round trip. A connection found dead is replaced and the statement retried
+    once. Planned with each tile's values (no prepared statements): a generic plan for
+    a bounding box cannot know how many rows it holds."""
+    engine = current_app.extensions.get("tiles_engine")
+    if engine is None:
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+                               pool_size=2, max_overflow=8, connect_args={"prepare_threshold": None})
+        current_app.extensions["tiles_engine"] = engine
+    return engine
+
+
+def _run(sql, params):
+    engine = _engine()
+    for attempt in (1, 2):
+        conn = engine.raw_connection()
+        try:
+            row = conn.driver_connection.execute(sql, params, prepare=False).fetchone()
+        except psycopg.OperationalError as error:
+            conn.invalidate()
+            if attempt == 2:
+                raise OperationalError(sql, None, error, hide_parameters=True) from error
+            continue
+        except BaseException:
+            conn.invalidate()
+            raise
+        conn.close()
+        return row
+
+
 def bearer_user():
     """The signed-in user, as login_required resolves her, raised as a domain error so
     the answer is the API's JSON error shape outside /api too."""
@@ -200,18 +310,21 @@ def bearer_user():
     raw = _bearer()
     token = resolve_token(raw) if raw else None
     if token is None:
-        raise Unauthenticated("请先登录 Sign-in required (missing, expired or revoked token)",
-                              headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthenticated()
     return token.user
 
 
 @bp.get("/<layer>/<z>/<x>/<path:y>")
 def get_tile(layer, z, x, y):
+    from app.auth.tokens import _bearer
+
     if not y.endswith(".mvt"):
         raise NotFound("瓦片地址应以.mvt结尾 Tile addresses end in .mvt")
     address = parse(layer, z, x, y[: -len(".mvt")])
-    user = bearer_user()
-    tag, data = tile(user, layer, *address, if_none_match=request.if_none_match)
+    raw = _bearer()
+    if raw is None:
+        raise _unauthenticated()
+    tag, data = tile(raw, layer, *address, if_none_match=request.if_none_match)
     # Private: the tile depends on who asks. A minute fresh, then a cheap revalidation.
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, max-age=60", "Vary": "Authorization"}
     if data is None:
