@@ -15,13 +15,13 @@ from functools import cache, wraps
 
 from flask import current_app, g, request
 from flask_smorest import abort
-from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, exists, select, update
+from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, String, bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.scope import may
 from app.core.exceptions import Forbidden
 from app.extensions import db
-from app.models import ApiToken, Device, Organisation, User
+from app.models import ApiToken, Device, User
 
 @cache
 def _dummy_hash(method: str) -> str:
@@ -130,27 +130,14 @@ def still_signed_in() -> ColumnElement[bool]:
     its device (if any) not revoked -- and its user still has the id, role, organisation
     (path and region) and point of the SignIn whose `params()` are bound. Revoking a
     token, a device or a user, or moving her to another role or organisation, makes it
-    false for the very next request."""
-    t, u = ApiToken.__table__, User.__table__
-    d, o = Device.__table__, Organisation.__table__
-    return exists(
-        select(1)
-        .select_from(t.join(u, u.c.id == t.c.user_id)
-                     .outerjoin(d, d.c.id == t.c.device_id)
-                     .outerjoin(o, o.c.id == u.c.org_id))
-        .where(and_(
-            t.c.token_hash == bindparam("signin_token", type_=String),
-            t.c.revoked_at.is_(None),
-            t.c.expires_at > bindparam("signin_now", type_=t.c.expires_at.type),
-            u.c.active.is_(True),
-            d.c.revoked_at.is_(None),  # no device, or one not revoked
-            u.c.id == bindparam("signin_user", type_=Integer),
-            u.c.role == bindparam("signin_role", type_=String),
-            u.c.org_id.is_not_distinct_from(bindparam("signin_org", type_=Integer)),
-            o.c.path.is_not_distinct_from(bindparam("signin_org_path", type_=String)),
-            o.c.region_code.is_not_distinct_from(bindparam("signin_org_region", type_=String)),
-            u.c.point_id.is_not_distinct_from(bindparam("signin_point", type_=Integer)),
-        ))
+    false for the very next request. The rule is the SQL function token_signed_in
+    (migration 0009), whose plan PostgreSQL keeps for the session."""
+    return func.token_signed_in(
+        bindparam("signin_token", type_=String), bindparam("signin_now", type_=DateTime(timezone=True)),
+        bindparam("signin_user", type_=Integer), bindparam("signin_role", type_=String),
+        bindparam("signin_org", type_=Integer), bindparam("signin_org_path", type_=String),
+        bindparam("signin_org_region", type_=String), bindparam("signin_point", type_=Integer),
+        type_=Boolean,
     )
 
 

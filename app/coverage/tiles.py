@@ -16,18 +16,17 @@ from collections import OrderedDict
 
 import psycopg
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import Integer, bindparam, cast, create_engine, func, literal_column, select
+from sqlalchemy import Integer, String, bindparam, cast, create_engine, func, literal_column, select
 from sqlalchemy.exc import OperationalError
 
 from app.auth.scope import coverage_scope, describe, point_scope, require
 from app.auth.tokens import SignIn, still_signed_in
 from app.core.exceptions import InvalidField, NotFound, Unauthenticated
 from app.core.clock import today
-from app.coverage.models import coverage_state
 from app.coverage.models import village_coverage as vc
 from app.coverage.services import distance_setting, dormant_expr, dormant_setting, status_expr
 from app.extensions import db
-from app.models import FieldVisit, Region, ServicePoint
+from app.models import Region, ServicePoint
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -153,12 +152,10 @@ def scope_key(user):
 def data_version():
     """The version and time of the last change of points or villages (the time keeps
     versions unique even if the state row is ever emptied and the count starts again),
-    and the last visit stored (a visit can make a village visits_only). The visits are
-    read, not counted by a trigger, so field pushes never queue on one state row."""
-    last_visit = select(func.coalesce(func.max(FieldVisit.seq), 0)).scalar_subquery()
-    return select(func.concat(coverage_state.c.version, "@",
-                              func.extract("epoch", coverage_state.c.changed_at), "/", last_visit)
-                  ).scalar_subquery()
+    and the last visit stored (a visit can make a village visits_only): the SQL function
+    coverage_version (migration 0009). The visits are read, not counted by a trigger, so
+    field pushes never queue on one state row."""
+    return func.coverage_version(type_=String)
 
 
 # A tile's ETag: SHA-256 of what the tile depends on (tag_key: layer, address, scope,
