@@ -15,6 +15,7 @@ zhunong_bench_coverage[_national], created, migrated and loaded with `flask demo
 when empty (not the registry bench's database: this one carries migration 0006).
 """
 import argparse
+import http.client
 import os
 import random
 import subprocess
@@ -79,38 +80,41 @@ def ms(fn):
 
 # (1) Full recomputation ------------------------------------------------------------
 
-def full_refresh(dsn):
+def full_refresh(url, dsn, jobs):
+    """coverage_refresh(NULL) in one session, then `flask coverage refresh`'s
+    refresh_all over `jobs` connections; both from an empty table, with the same
+    result (compared row by row), beside the bare KNN of every village."""
+    from sqlalchemy import create_engine
+
+    from app.coverage.refresh import refresh_all
+
     with psycopg.connect(dsn) as conn:
         conn.execute("set max_parallel_workers_per_gather = 0")  # one core, like the trigger
+        conn.execute("set jit = off")
         bare, _ = ms(lambda: conn.execute(BARE_KNN.format(extra="")).fetchone())
         conn.execute("truncate village_coverage")
         one, n = ms(lambda: conn.execute("select coverage_refresh(NULL)").fetchone()[0])
-        conn.commit()
-        codes = [r[0] for r in conn.execute(
-            "select code from regions where level = 'village' order by code")]
-    # Two sessions, each a half of the villages (by code, so each half is whole counties
-    # and its points are near each other on disk).
-    halves = [codes[: len(codes) // 2], codes[len(codes) // 2:]]
-    with psycopg.connect(dsn) as conn:
+        conn.execute("drop table if exists bench_coverage_one")
+        conn.execute("create unlogged table bench_coverage_one as select * from village_coverage")
         conn.execute("truncate village_coverage")
         conn.commit()
-    times = {}
-
-    def work(i):
-        with psycopg.connect(dsn) as conn:
-            times[i], _ = ms(lambda: conn.execute("select coverage_refresh(%s)", (halves[i],)).fetchone())
-            conn.commit()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    two = (time.perf_counter() - started) * 1000
-    print(f"(1) full recomputation, {n:,} villages   one session {one / 1000:6.1f} s | two sessions "
-          f"{two / 1000:6.1f} s | bare KNN (one session, nothing stored) {bare / 1000:6.1f} s | "
-          f"ratio one/bare {one / bare:4.1f}x  two/bare {two / bare:4.1f}x")
+    engine = create_engine(url)
+    try:
+        villages, _, seconds = refresh_all(engine, jobs)
+    finally:
+        engine.dispose()
+    with psycopg.connect(dsn) as conn:
+        differ = conn.execute("""
+            select count(*) from bench_coverage_one a full join village_coverage b using (village_code)
+             where (a.points_inside, a.nearest_point_id, a.nearest_m)
+                   is distinct from (b.points_inside, b.nearest_point_id, b.nearest_m)""").fetchone()[0]
+        conn.execute("drop table bench_coverage_one")
+        conn.commit()
+    if differ:
+        sys.exit(f"{differ} villages differ between one session and {jobs}")
+    print(f"(1) full recomputation, {n:,} villages   one session {one / 1000:6.1f} s | {jobs} connections "
+          f"(flask coverage refresh) {seconds:6.1f} s | bare KNN of every village (one session, "
+          f"nothing stored) {bare / 1000:6.1f} s")
 
 
 # (2) Incremental upkeep ------------------------------------------------------------
@@ -188,21 +192,37 @@ def raw_sql(url):
         return compile_, app
 
 
+def http_get(port, path, headers=None):
+    """One GET on a new connection (gunicorn's sync workers close each one), through
+    the standard library's client: the figures are the server's, not a client
+    library's (requests adds ~0.5 ms of its own per call)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            sys.exit(f"GET {path}: {resp.status} {body[:200]!r}")
+        return body
+    finally:
+        conn.close()
+
+
 def bench_tiles(url, dsn, requests_per_zoom):
     compile_, app = raw_sql(url)
     cases = tile_cases(dsn, requests_per_zoom)
     server = GunicornServer(url, workers=2).start()
     try:
-        http = requests.Session()
+        session = requests.Session()
         password = os.environ.get("DEMO_PASSWORD", "zhunong-demo-2026")
-        token = http.post(f"{server.url}/api/v1/auth/login",
+        token = session.post(f"{server.url}/api/v1/auth/login",
                           json={"username": "demo-admin", "password": password}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         # The floor of any request through this stack (HTTP, a pooled connection, one
         # query), so the tiles' overhead can be read against it.
         floor = []
         for _ in range(requests_per_zoom):
-            floor.append(ms(lambda: http.get(f"{server.url}/healthz").raise_for_status())[0])
+            floor.append(ms(lambda: http_get(server.port, "/healthz"))[0])
         print(f"(3) stack floor: GET /healthz (no auth, one query) p50 {pct(floor, 50):6.1f} ms "
               f"p95 {pct(floor, 95):6.1f} ms")
         with app.app_context(), psycopg.connect(dsn, autocommit=True) as conn:
@@ -212,9 +232,7 @@ def bench_tiles(url, dsn, requests_per_zoom):
                     api_ms, raw_ms, sizes = [], [], []
                     for i, (zz, x, y) in enumerate(cases[z]):
                         def api():
-                            resp = http.get(f"{server.url}/tiles/{layer}/{zz}/{x}/{y}.mvt", headers=headers)
-                            resp.raise_for_status()
-                            return resp.content
+                            return http_get(server.port, f"/tiles/{layer}/{zz}/{x}/{y}.mvt", headers)
 
                         def raw():
                             return bytes(conn.execute(sql[(layer, (zz, x, y))]).fetchone()[0])
@@ -244,6 +262,7 @@ def main():
     parser.add_argument("--scale", choices=("tongliao", "national"), default="tongliao")
     parser.add_argument("--requests", type=int, default=200, help="tile requests per layer and zoom")
     parser.add_argument("--points", type=int, default=100, help="points suspended in (2)")
+    parser.add_argument("--jobs", type=int, default=2, help="connections of the full recomputation")
     parser.add_argument("--reload", action="store_true")
     parser.add_argument("--only", choices=("recompute", "upkeep", "tiles"), action="append",
                         help="run only these parts (repeatable); default all")
@@ -258,7 +277,7 @@ def main():
     print(f"coverage bench: {make_url(url).database}, {villages:,} villages, {points:,} service points")
     parts = set(args.only or ("recompute", "upkeep", "tiles"))
     if "recompute" in parts:
-        full_refresh(dsn)
+        full_refresh(url, dsn, args.jobs)
     if "upkeep" in parts:
         incremental(dsn, args.points)
     if "tiles" in parts:
