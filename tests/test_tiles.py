@@ -214,3 +214,41 @@ def test_a_star_if_none_match_revalidates(client, login, world):
     z, x, y = tile_of(122.35, 43.6, 12)
     resp = get(client, headers, "points", z, x, y, **{"If-None-Match": "*"})
     assert resp.status_code == 304 and resp.headers["ETag"]
+
+
+@pytest.mark.parametrize("user", ["admin", "regulator", "sup_a", "grid_a"])
+def test_a_warm_tile_is_one_statement(app, client, login, world, user):
+    """After a token's first tile, its tiles (and revalidations) send one statement each
+    on the tiles' own pool, and nothing through the app's session (no token look-up, no
+    region of the scope, no BEGIN/ROLLBACK)."""
+    from sqlalchemy import event
+
+    from app.coverage.tiles import _engine
+    from app.extensions import db
+
+    headers = login(user)
+    z, x, y = tile_of(122.35, 43.6, 12)
+    first = get(client, headers, "points", z, x, y)
+    assert first.status_code == 200
+    with app.app_context():
+        session_engine, tiles_engine = db.engine, _engine()
+    seen = {"session": 0, "tiles": 0}
+
+    def count(name):
+        def listener(*args):
+            seen[name] += 1
+        return listener
+
+    listeners = [(session_engine, count("session")), (tiles_engine, count("tiles"))]
+    for engine, listener in listeners:
+        event.listen(engine, "before_cursor_execute", listener)
+        event.listen(engine, "checkout", listener)
+    try:
+        assert get(client, headers, "points", z, x, y).status_code == 200
+        assert get(client, headers, "points", z, x, y,
+                   **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+    finally:
+        for engine, listener in listeners:
+            event.remove(engine, "before_cursor_execute", listener)
+            event.remove(engine, "checkout", listener)
+    assert seen == {"session": 0, "tiles": 2}  # two checkouts, raw statements not counted

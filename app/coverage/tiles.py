@@ -3,9 +3,18 @@
 Layers: `points` (the points the user may see, with status and dormancy) and `villages`
 (the villages of her coverage scope, with their coverage status).
 
+One round trip: a tile request sends one statement (TILE_STATEMENT) on an autocommit
+pool of its own -- no pre-ping, no BEGIN or ROLLBACK -- which checks the bearer token
+(the SQL function token_signed_in, resolve_token's rule, with the user's role and
+organisation unchanged since her scope's statement was built), reads the data version,
+makes the ETag and, unless the token is refused or the client holds that ETag, the tile.
+A token's first tile is checked through the ORM as well (401, 403), which compiles the
+statement of her scope; nothing about a token's validity is kept in memory, so a
+revoked token, device or user, or an expired token, is refused on its next tile.
+
 Caching: a tile's ETag is a hash of the layer, the tile, the user's scope and the data
 version (coverage_state, bumped by the triggers of migration 0006 on every change of
-points or villages), so a revalidation answers 304 without touching the data. Tiles of
+points or villages), so a revalidation answers 304 without making the tile. Tiles of
 low zooms, which hold tens of thousands of points, are kept in a small in-process cache
 under that same key; higher zooms are a few index probes and are made each time.
 """
@@ -168,17 +177,18 @@ def tag_key(scope, layer, z, x, y, distance_m, dormant_days):
     return f"{layer}/{z}/{x}/{y}|{scope}|{distance_m}|{dormant_days}|"
 
 
-# Token hash -> SignIn: the scope a token's statements were compiled for. Not a cache
-# of the token's validity: every statement checks the token again (still_signed_in),
-# so a revoked token, device or user fails on its very next tile.
+# Token hash -> (SignIn, scope key): the scope a token's statements were compiled for.
+# Not a cache of the token's validity: every statement checks the token again
+# (still_signed_in), so a revoked token, device or user fails on its very next tile.
 _sign_ins: dict[str, tuple] = {}
 MAX_SIGN_INS = 10_000
 
 
 def _sign_in(raw, digest):
     """The full check of a token through the ORM (resolve_token), the first time it asks
-    for a tile or when its statement said no: 401 if it is not valid, 403 without the
-    map's permission; else its SignIn and user, remembered for its next tiles."""
+    for a tile, when its statement said no, or when its scope's statement is not
+    compiled yet: 401 if it is not valid, 403 without the map's permission; else its
+    SignIn, scope key and user, the first two remembered for its next tiles."""
     from app.auth.tokens import resolve_token
 
     token = resolve_token(raw)
@@ -186,11 +196,11 @@ def _sign_in(raw, digest):
         raise _unauthenticated()
     user = token.user
     require(user, "coverage.read")
-    entry = (SignIn.of(token), user, scope_key(user))
+    sign_in, scope = SignIn.of(token), scope_key(user)
     if len(_sign_ins) >= MAX_SIGN_INS:
         _sign_ins.clear()
-    _sign_ins[digest] = entry
-    return entry
+    _sign_ins[digest] = (sign_in, scope)
+    return sign_in, scope, user
 
 
 def _unauthenticated():
@@ -204,27 +214,28 @@ def tile(raw_token, layer, z, x, y, if_none_match=None):
     A warm request is one round trip on the tiles' own autocommit pool (no ping, no
     BEGIN, no ROLLBACK): the token check, the data version and the tile in one
     statement. A low zoom (cached here) or a request that may match any tag (`*`)
-    first reads the check and the tag, then makes the tile only if needed."""
+    first reads the check and the tag, then makes the tile only if needed. A token
+    seen for the first time (or refused by its statement) is checked through the ORM
+    first, once."""
     from app.auth.tokens import token_digest
 
     digest = token_digest(raw_token)
     distance_m, dormant_days = distance_setting(), dormant_setting()
-    for fresh in (False, True):
-        entry = None if fresh else _sign_ins.get(digest)
-        if entry is None:
-            entry = _sign_in(raw_token, digest)
-            fresh = True
-        sign_in, user, scope = entry
-        if not fresh and (layer, scope, distance_m, dormant_days, today()) not in _compiled:
-            entry = _sign_in(raw_token, digest)  # compiled from the user as she is now
-            sign_in, user, scope = entry
-            fresh = True
-        tile_sql, check_sql, fixed = compiled_tile_sql(user, layer, distance_m, dormant_days)
+    known = list(if_none_match.as_set()) if if_none_match else []
+    star = bool(if_none_match and if_none_match.star_tag)
+    cached = z <= CACHED_ZOOMS
+    for retry in (False, True):
+        remembered = None if retry else _sign_ins.get(digest)
+        statements = None
+        if remembered is not None:
+            sign_in, scope = remembered
+            statements = _compiled.get((layer, scope, distance_m, dormant_days, today()))
+        if statements is None:
+            sign_in, scope, user = _sign_in(raw_token, digest)
+            statements = compiled_tile_sql(user, layer, distance_m, dormant_days)
+        tile_sql, check_sql, fixed = statements
         params = {**fixed, **sign_in.params(),
                   "tag_key": tag_key(scope, layer, z, x, y, distance_m, dormant_days)}
-        known = list(if_none_match.as_set()) if if_none_match else []
-        cached = z <= CACHED_ZOOMS
-        star = bool(if_none_match and if_none_match.star_tag)
         if cached or star:
             ok, tag = _run(check_sql, params)
             if not ok:
