@@ -1,18 +1,23 @@
 """Coverage benchmark: recomputation and tile serving, each beside its physical limit.
 
-  (1) full recomputation of village_coverage (coverage_refresh(NULL)), in one session and
-      split over two sessions (both cores), beside the bare KNN of the same villages
-      (nearest active point by the same index, nothing stored);
+  (1) full recomputation of village_coverage from an empty table: coverage_refresh(NULL)
+      in one session, then `flask coverage refresh` (app/coverage/refresh.py) over
+      --jobs connections (both cores), whose result must equal the first row by row;
+      beside the bare KNN of every village (nearest active point by the same index,
+      nothing stored);
   (2) incremental upkeep: suspending one point (UPDATE through the trigger that
       recomputes the villages near it), beside the same UPDATE with that trigger off;
   (3) tiles at zoom 6, 10 and 14, layers points and villages, through gunicorn (2
       workers, HTTP, bearer token, scope, ETag) beside the same ST_AsMVT query sent raw
-      through psycopg in this process; printed with the overhead in ms and the ratio.
+      through psycopg in this process; per zoom: raw p50/p95, API p50/p95 and the
+      overhead (API minus raw) at p50 and p95.
 
-Usage: .venv/bin/python bench/coverage.py [--scale tongliao|national] [--requests 200] [--reload]
+Usage: .venv/bin/python bench/coverage.py [--scale tongliao|national] [--requests 200]
+       [--points 100] [--jobs 2] [--only recompute|upkeep|tiles ...] [--reload]
 DATABASE_URL selects the database; the default is the local cluster's
 zhunong_bench_coverage[_national], created, migrated and loaded with `flask demo load`
-when empty (not the registry bench's database: this one carries migration 0006).
+when empty (not the registry bench's database: this one carries migration 0006). The
+national load takes a few minutes on this machine (bench/README.md).
 """
 import argparse
 import http.client

@@ -252,3 +252,61 @@ def test_a_warm_tile_is_one_statement(app, client, login, world, user):
             event.remove(engine, "before_cursor_execute", listener)
             event.remove(engine, "checkout", listener)
     assert seen == {"session": 0, "tiles": 2}  # two checkouts, raw statements not counted
+
+
+LOW = tile_of(122.35, 43.6, 5)  # a stored zoom: Tongliao's tile
+
+
+def _stored(app):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        rows = db.session.execute(text("select key, tag from coverage_tiles")).all()
+        db.session.remove()
+    return dict(rows)
+
+
+def test_low_zoom_tiles_are_stored_for_every_worker(app, client, login, world, monkeypatch):
+    from app.coverage import tiles
+
+    headers = login("admin")
+    first = get(client, headers, "points", *LOW)
+    assert first.status_code == 200 and len(first.data) > 0
+    stored = _stored(app)
+    assert list(stored.values()) == [first.headers["ETag"].strip('"')]
+    # Another worker (no tile in its memory) serves the stored one.
+    monkeypatch.setattr(tiles, "_cache", type(tiles._cache)())
+    again = get(client, headers, "points", *LOW)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert get(client, headers, "points", *LOW,
+               **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_a_stored_tile_is_remade_once_stale(app, client, login, world, monkeypatch):
+    from app.coverage import tiles
+
+    headers = login("admin")
+    first = get(client, headers, "points", *LOW)
+    client.post(f"/api/v1/service-points/{world.points['a1']}/suspend", json={"reason": "装修"},
+                headers=headers)
+    # Within the allowed staleness the stored tile (and its tag) is still served...
+    assert get(client, headers, "points", *LOW).headers["ETag"] == first.headers["ETag"]
+    # ...and once past it, the tile is made again from the changed data.
+    monkeypatch.setattr(tiles, "STALE_SECONDS", 0)
+    changed = get(client, headers, "points", *LOW)
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert changed.data != first.data
+    assert list(_stored(app).values()) == [changed.headers["ETag"].strip('"')]
+
+
+def test_prebuilt_low_zoom_tiles(app, client, login, world, runner):
+    result = runner.invoke(args=["coverage", "tiles", "--user", "admin", "--max-zoom", "5", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    stored = _stored(app)
+    # Tongliao and Shenyang: one tile per zoom 0-5 for each layer, or two where they part.
+    assert len(stored) >= 12 and "tiles (zoom 0-5, both layers)" in result.output
+    resp = get(client, login("admin"), "points", *LOW)
+    assert resp.headers["ETag"].strip('"') in stored.values()
+    assert runner.invoke(args=["coverage", "tiles", "--user", "nobody"]).exit_code != 0

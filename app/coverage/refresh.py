@@ -32,9 +32,6 @@ def refresh_all(engine, jobs=2):
 
     def run(part):
         with engine.begin() as conn:
-            # A nested loop of index probes: compiling it to machine code (JIT) costs
-            # more than it saves.
-            conn.execute(text("set local jit = off"))
             conn.execute(text("select pg_advisory_xact_lock_shared(hashtext('village_coverage'))"))
             return conn.execute(text("select coverage_refresh(:codes)"), {"codes": part}).scalar()
 

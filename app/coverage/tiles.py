@@ -22,6 +22,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from typing import NamedTuple
 
 import psycopg
 from flask import Blueprint, Response, current_app, request
@@ -42,8 +43,12 @@ bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 LAYERS = ("points", "villages")
 MAX_ZOOM = 20
 EXTENT, BUFFER = 4096, 64
-CACHED_ZOOMS = 8           # tiles at zoom <= this are cached in process
-CACHE_BYTES = 64 * 1024 * 1024  # per worker; a zoom-6 tile of a dense province is ~1 MB
+STORED_ZOOMS = 8           # tiles at zoom <= this are stored (coverage_tiles) and cached
+CACHE_BYTES = 64 * 1024 * 1024  # per worker; a zoom-6 tile of the national scope is ~2 MB
+# How long a stored low-zoom tile may still be served after the data it was made from
+# changed: at zoom 8 and below one point is a pixel, and remaking a national tile after
+# every edit would put a second in front of the map. Clients keep a tile 60 s anyway.
+STALE_SECONDS = 300
 MVT = "application/vnd.mapbox-vector-tile"
 
 _cache: OrderedDict[str, bytes] = OrderedDict()
@@ -84,24 +89,42 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None, bounds=
 TILE_PARAMS = ("z", "x", "y", "west", "south", "east", "north")
 # Per request: the sign-in's check (app.auth.tokens.still_signed_in), the tag's key, and
 # the tags the client already holds.
-REQUEST_PARAMS = TILE_PARAMS + ("tag_key", "known")
+REQUEST_PARAMS = TILE_PARAMS + ("tag_key", "known", "tag", "stale_seconds")
 _compiled: dict = {}
 
 # One statement answers a tile request: is the token still good for this scope, the
 # tile's tag (the data version with the key), and the tile itself unless the token is
 # not good or the client holds that tag already (a CASE runs its subquery only when
-# taken). OFFSET 0 keeps the check and the tag from being computed twice.
-TILE_STATEMENT = """SELECT s.ok, s.tag,
-       CASE WHEN s.ok AND NOT s.tag = ANY (%(known)s) THEN ({tile}) END
-  FROM (SELECT {signed_in} AS ok, {tag} AS tag OFFSET 0) s"""
-CHECK_STATEMENT = "SELECT {signed_in} AS ok, {tag} AS tag"
+# taken). OFFSET 0 keeps the check and the version from being computed twice.
+TILE_STATEMENT = """SELECT s.ok, {tag}, CASE WHEN s.ok AND NOT {tag} = ANY (%(known)s) THEN ({tile}) END
+  FROM (SELECT {signed_in} AS ok, {version} AS version OFFSET 0) s"""
+# Low zooms: the check, the tag, and the stored tile's tag and whether it may be served
+# (made from the current data, or within STALE_SECONDS of it), without its bytes.
+CHECK_STATEMENT = """SELECT s.ok, {tag}, t.tag, (t.version = s.version
+        OR t.built_at > now() - make_interval(secs => %(stale_seconds)s))
+  FROM (SELECT {signed_in} AS ok, {version} AS version OFFSET 0) s
+  LEFT JOIN coverage_tiles t ON s.ok AND t.key = %(tag_key)s"""
+# Make a low-zoom tile and store it (for every worker), answering its tag and bytes.
+BUILD_STATEMENT = """WITH b AS (SELECT {version} AS version, ({tile}) AS data)
+INSERT INTO coverage_tiles AS t (key, version, tag, data, built_at)
+SELECT %(tag_key)s, s.version, {tag}, s.data, now() FROM b s
+ON CONFLICT (key) DO UPDATE SET version = excluded.version, tag = excluded.tag,
+       data = excluded.data, built_at = excluded.built_at
+RETURNING t.tag, t.data"""
+STORED_STATEMENT = "SELECT data FROM coverage_tiles WHERE key = %(tag_key)s AND tag = %(tag)s"
+
+
+class Statements(NamedTuple):
+    tile: str
+    check: str
+    build: str
+    fixed: dict
 
 
 def compiled_tile_sql(user, layer, distance_m, dormant_days):
-    """(tile statement, check statement, fixed parameters) for this user's scope and a
-    layer, compiled once per scope and setting: building and compiling costs more than
-    running the statement at high zooms. Both statements check the sign-in and read
-    the data version in the same round trip (TILE_STATEMENT)."""
+    """The statements of a layer's tiles for this user's scope (Statements, with their
+    fixed parameters), compiled once per scope and setting: building and compiling
+    costs more than running the statement at high zooms."""
     key = (layer, scope_key(user), distance_m, dormant_days, today())
     hit = _compiled.get(key)
     if hit is None:
@@ -110,9 +133,10 @@ def compiled_tile_sql(user, layer, distance_m, dormant_days):
         tile = tile_query(user, layer, z, x, y, distance_m, dormant_days, bounds).compile(dialect=dialect)
         signed_in = still_signed_in().compile(dialect=dialect)
         version = data_version().compile(dialect=dialect)
-        parts = {"signed_in": str(signed_in), "tile": str(tile), "tag": TAG_SQL.format(version=version)}
+        parts = {"signed_in": str(signed_in), "tile": str(tile), "version": str(version), "tag": TAG_SQL}
         fixed = {k: v for k, v in {**version.params, **tile.params}.items() if k not in REQUEST_PARAMS}
-        hit = TILE_STATEMENT.format(**parts), CHECK_STATEMENT.format(**parts), fixed
+        hit = Statements(*(sql.format(**parts) for sql in (
+            TILE_STATEMENT, CHECK_STATEMENT, BUILD_STATEMENT)), fixed)
         if len(_compiled) > 4096:  # scopes are few; a bound all the same
             _compiled.clear()
         _compiled[key] = hit
@@ -168,9 +192,9 @@ def data_version():
 
 
 # A tile's ETag: SHA-256 of what the tile depends on (tag_key: layer, address, scope,
-# settings) and the data version, made by the database in the statement that reads
-# the version.
-TAG_SQL = "encode(sha256(convert_to(%(tag_key)s || ({version}), 'UTF8')), 'hex')"
+# settings) and the data version it was made from (s.version in the statements), made
+# by the database in the statement that reads the version.
+TAG_SQL = "encode(sha256(convert_to(%(tag_key)s || s.version, 'UTF8')), 'hex')"
 
 
 def tag_key(scope, layer, z, x, y, distance_m, dormant_days):
@@ -213,17 +237,17 @@ def tile(raw_token, layer, z, x, y, if_none_match=None):
 
     A warm request is one round trip on the tiles' own autocommit pool (no ping, no
     BEGIN, no ROLLBACK): the token check, the data version and the tile in one
-    statement. A low zoom (cached here) or a request that may match any tag (`*`)
-    first reads the check and the tag, then makes the tile only if needed. A token
-    seen for the first time (or refused by its statement) is checked through the ORM
-    first, once."""
+    statement. A low zoom (stored, STORED_ZOOMS) or a request that may match any tag
+    (`*`) first reads the check, the tag and the stored tile's tag, then takes the
+    tile from memory, from the table or makes it. A token seen for the first time (or
+    refused by its statement) is checked through the ORM first, once."""
     from app.auth.tokens import token_digest
 
     digest = token_digest(raw_token)
     distance_m, dormant_days = distance_setting(), dormant_setting()
     known = list(if_none_match.as_set()) if if_none_match else []
     star = bool(if_none_match and if_none_match.star_tag)
-    cached = z <= CACHED_ZOOMS
+    stored = z <= STORED_ZOOMS
     for retry in (False, True):
         remembered = None if retry else _sign_ins.get(digest)
         statements = None
@@ -233,44 +257,93 @@ def tile(raw_token, layer, z, x, y, if_none_match=None):
         if statements is None:
             sign_in, scope, user = _sign_in(raw_token, digest)
             statements = compiled_tile_sql(user, layer, distance_m, dormant_days)
-        tile_sql, check_sql, fixed = statements
-        params = {**fixed, **sign_in.params(),
+        params = {**statements.fixed, **sign_in.params(), "known": known,
                   "tag_key": tag_key(scope, layer, z, x, y, distance_m, dormant_days)}
-        if cached or star:
-            ok, tag = _run(check_sql, params)
+        params.update(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))))
+        if not (stored or star):
+            ok, tag, data = _run(statements.tile, params)
             if not ok:
                 _sign_ins.pop(digest, None)
                 continue
-            if star or tag in known:
-                return tag, None
-            if cached:
-                with _cache_lock:
-                    data = _cache.get(tag)
-                    if data is not None:
-                        _cache.move_to_end(tag)
-                        return tag, data
-        params.update(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))), known=known)
-        ok, tag, data = _run(tile_sql, params)
+            return tag, (None if data is None else bytes(data))
+        ok, tag, stored_tag, usable = _run(statements.check, {**params, "stale_seconds": STALE_SECONDS})
         if not ok:
             _sign_ins.pop(digest, None)
             continue
-        if data is None:  # the client's copy is current
+        if stored_tag is not None and usable:
+            tag = stored_tag
+        if star or tag in known:
             return tag, None
-        data = bytes(data)
-        if cached:
-            _remember(tag, data)
-        return tag, data
+        return _stored_tile(statements, params, tag if tag == stored_tag else None)
     # Valid when checked through the ORM, refused by the statement just after: revoked
     # (or changed) in between.
     raise _unauthenticated()
+
+
+def _stored_tile(statements, params, tag):
+    """A low-zoom tile: the stored one under `tag` (from this worker's memory, or from
+    the table), or, with no tag or if it has just been replaced, made and stored now."""
+    if tag is not None:
+        with _cache_lock:
+            data = _cache.get(tag)
+            if data is not None:
+                _cache.move_to_end(tag)
+                return tag, data
+        row = _run(STORED_STATEMENT, {"tag_key": params["tag_key"], "tag": tag})
+        if row is not None:
+            data = bytes(row[0])
+            _remember(tag, data)
+            return tag, data
+    tag, data = _run(statements.build, params)
+    data = bytes(data)
+    _remember(tag, data)
+    return tag, data
+
+
+def prebuild(user, max_zoom=6, layers=LAYERS, jobs=2):
+    """Make and store, for this user's scope, every tile of zoom <= max_zoom that holds
+    one of her points or villages (by centroid: a village's polygon reaching into a
+    neighbouring tile leaves that tile to be made on its first request), over `jobs`
+    connections. Returns the number of tiles made."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 2 ** max_zoom
+
+    def grid(lon, lat):
+        x = func.floor((lon + 180.0) / 360.0 * n)
+        y = func.floor((1 - func.ln(func.tan(func.radians(lat)) + 1 / func.cos(func.radians(lat)))
+                        / math.pi) / 2 * n)
+        return cast(x, Integer), cast(y, Integer)
+
+    shape = func.coalesce(Region.centroid, func.ST_PointOnSurface(Region.geom))
+    queries = [
+        select(*grid(func.ST_X(ServicePoint.location), func.ST_Y(ServicePoint.location)))
+        .where(point_scope(user)).distinct(),
+        select(*grid(func.ST_X(shape), func.ST_Y(shape)))
+        .where(Region.level == "village", coverage_scope(user, Region.code), shape.is_not(None)).distinct(),
+    ]
+    finest = {(x, y) for q in queries for x, y in db.session.execute(q)
+              if 0 <= x < n and 0 <= y < n}
+    tiles = {(z, x >> (max_zoom - z), y >> (max_zoom - z)) for z in range(max_zoom + 1) for x, y in finest}
+    distance_m, dormant_days = distance_setting(), dormant_setting()
+    scope, engine = scope_key(user), _engine()
+    work = []
+    for layer in layers:
+        statements = compiled_tile_sql(user, layer, distance_m, dormant_days)
+        for z, x, y in sorted(tiles):
+            params = {**statements.fixed, "tag_key": tag_key(scope, layer, z, x, y, distance_m, dormant_days)}
+            params.update(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))))
+            work.append((statements.build, params))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(lambda item: _run(*item, engine=engine), work))
+    return len(work)
 
 
 def _remember(tag, data):
     """Keep a low-zoom tile, dropping the least recently used beyond CACHE_BYTES."""
     global _cache_size
     with _cache_lock:
-        if tag in _cache:
-            return
+        _cache_size -= len(_cache.pop(tag, b""))
         _cache[tag] = data
         _cache_size += len(data)
         while _cache_size > CACHE_BYTES and _cache:
@@ -292,8 +365,8 @@ def _engine():
     return engine
 
 
-def _run(sql, params):
-    engine = _engine()
+def _run(sql, params, engine=None):
+    engine = engine or _engine()
     for attempt in (1, 2):
         conn = engine.raw_connection()
         try:
