@@ -7,7 +7,8 @@
       nothing stored);
   (2) incremental upkeep: suspending one point (UPDATE through the trigger that
       recomputes the villages near it), beside the same UPDATE with that trigger off;
-  (3) tiles at zoom 6, 10 and 14, layers points and villages, through gunicorn (2
+  (3) low zooms (0-6) pre-built for demo-admin by `flask coverage tiles`, then
+      tiles at zoom 6, 10 and 14, layers points and villages, through gunicorn (2
       workers, HTTP, bearer token, scope, ETag) beside the same ST_AsMVT query sent raw
       through psycopg in this process; per zoom: raw p50/p95, API p50/p95 and the
       overhead (API minus raw) at p50 and p95.
@@ -213,9 +214,24 @@ def http_get(port, path, headers=None):
         conn.close()
 
 
-def bench_tiles(url, dsn, requests_per_zoom):
+def prebuild(app, jobs):
+    """`flask coverage tiles` for demo-admin (the national scope) up to zoom 6."""
+    from app.coverage import tiles
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        admin = db.session.query(User).filter_by(username="demo-admin").one()
+        seconds, count = ms(lambda: tiles.prebuild(admin, 6, jobs=jobs))
+        db.session.remove()
+    print(f"(3) low zooms pre-built (flask coverage tiles): {count:,} tiles of zoom 0-6, both layers, "
+          f"demo-admin's scope, in {seconds / 1000:.1f} s on {jobs} connections")
+
+
+def bench_tiles(url, dsn, requests_per_zoom, jobs):
     compile_, app = raw_sql(url)
     cases = tile_cases(dsn, requests_per_zoom)
+    prebuild(app, jobs)
     server = GunicornServer(url, workers=2).start()
     try:
         session = requests.Session()
@@ -286,7 +302,7 @@ def main():
     if "upkeep" in parts:
         incremental(dsn, args.points)
     if "tiles" in parts:
-        bench_tiles(url, dsn, args.requests)
+        bench_tiles(url, dsn, args.requests, args.jobs)
 
 
 if __name__ == "__main__":
