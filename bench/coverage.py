@@ -1,20 +1,27 @@
 """Coverage benchmark: recomputation and tile serving, each beside its physical limit.
 
-  (1) full recomputation of village_coverage (coverage_refresh(NULL)), in one session and
-      split over two sessions (both cores), beside the bare KNN of the same villages
-      (nearest active point by the same index, nothing stored);
+  (1) full recomputation of village_coverage from an empty table: coverage_refresh(NULL)
+      in one session, then `flask coverage refresh` (app/coverage/refresh.py) over
+      --jobs connections (both cores), whose result must equal the first row by row;
+      beside the bare KNN of every village (nearest active point by the same index,
+      nothing stored);
   (2) incremental upkeep: suspending one point (UPDATE through the trigger that
       recomputes the villages near it), beside the same UPDATE with that trigger off;
-  (3) tiles at zoom 6, 10 and 14, layers points and villages, through gunicorn (2
+  (3) low zooms (0-6) pre-built for demo-admin by `flask coverage tiles`, then
+      tiles at zoom 6, 10 and 14, layers points and villages, through gunicorn (2
       workers, HTTP, bearer token, scope, ETag) beside the same ST_AsMVT query sent raw
-      through psycopg in this process; printed with the overhead in ms and the ratio.
+      through psycopg in this process; per zoom: raw p50/p95, API p50/p95 and the
+      overhead (API minus raw) at p50 and p95.
 
-Usage: .venv/bin/python bench/coverage.py [--scale tongliao|national] [--requests 200] [--reload]
+Usage: .venv/bin/python bench/coverage.py [--scale tongliao|national] [--requests 200]
+       [--points 100] [--jobs 2] [--only recompute|upkeep|tiles ...] [--reload]
 DATABASE_URL selects the database; the default is the local cluster's
 zhunong_bench_coverage[_national], created, migrated and loaded with `flask demo load`
-when empty (not the registry bench's database: this one carries migration 0006).
+when empty (not the registry bench's database: this one carries migration 0006). The
+national load takes a few minutes on this machine (bench/README.md).
 """
 import argparse
+import http.client
 import os
 import random
 import subprocess
@@ -79,38 +86,41 @@ def ms(fn):
 
 # (1) Full recomputation ------------------------------------------------------------
 
-def full_refresh(dsn):
+def full_refresh(url, dsn, jobs):
+    """coverage_refresh(NULL) in one session, then `flask coverage refresh`'s
+    refresh_all over `jobs` connections; both from an empty table, with the same
+    result (compared row by row), beside the bare KNN of every village."""
+    from sqlalchemy import create_engine
+
+    from app.coverage.refresh import refresh_all
+
     with psycopg.connect(dsn) as conn:
         conn.execute("set max_parallel_workers_per_gather = 0")  # one core, like the trigger
+        conn.execute("set jit = off")
         bare, _ = ms(lambda: conn.execute(BARE_KNN.format(extra="")).fetchone())
         conn.execute("truncate village_coverage")
         one, n = ms(lambda: conn.execute("select coverage_refresh(NULL)").fetchone()[0])
-        conn.commit()
-        codes = [r[0] for r in conn.execute(
-            "select code from regions where level = 'village' order by code")]
-    # Two sessions, each a half of the villages (by code, so each half is whole counties
-    # and its points are near each other on disk).
-    halves = [codes[: len(codes) // 2], codes[len(codes) // 2:]]
-    with psycopg.connect(dsn) as conn:
+        conn.execute("drop table if exists bench_coverage_one")
+        conn.execute("create unlogged table bench_coverage_one as select * from village_coverage")
         conn.execute("truncate village_coverage")
         conn.commit()
-    times = {}
-
-    def work(i):
-        with psycopg.connect(dsn) as conn:
-            times[i], _ = ms(lambda: conn.execute("select coverage_refresh(%s)", (halves[i],)).fetchone())
-            conn.commit()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    two = (time.perf_counter() - started) * 1000
-    print(f"(1) full recomputation, {n:,} villages   one session {one / 1000:6.1f} s | two sessions "
-          f"{two / 1000:6.1f} s | bare KNN (one session, nothing stored) {bare / 1000:6.1f} s | "
-          f"ratio one/bare {one / bare:4.1f}x  two/bare {two / bare:4.1f}x")
+    engine = create_engine(url)
+    try:
+        villages, _, seconds = refresh_all(engine, jobs)
+    finally:
+        engine.dispose()
+    with psycopg.connect(dsn) as conn:
+        differ = conn.execute("""
+            select count(*) from bench_coverage_one a full join village_coverage b using (village_code)
+             where (a.points_inside, a.nearest_point_id, a.nearest_m)
+                   is distinct from (b.points_inside, b.nearest_point_id, b.nearest_m)""").fetchone()[0]
+        conn.execute("drop table bench_coverage_one")
+        conn.commit()
+    if differ:
+        sys.exit(f"{differ} villages differ between one session and {jobs}")
+    print(f"(1) full recomputation, {n:,} villages   one session {one / 1000:6.1f} s | {jobs} connections "
+          f"(flask coverage refresh) {seconds:6.1f} s | bare KNN of every village (one session, "
+          f"nothing stored) {bare / 1000:6.1f} s")
 
 
 # (2) Incremental upkeep ------------------------------------------------------------
@@ -188,21 +198,52 @@ def raw_sql(url):
         return compile_, app
 
 
-def bench_tiles(url, dsn, requests_per_zoom):
+def http_get(port, path, headers=None):
+    """One GET on a new connection (gunicorn's sync workers close each one), through
+    the standard library's client: the figures are the server's, not a client
+    library's (requests adds ~0.5 ms of its own per call)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            sys.exit(f"GET {path}: {resp.status} {body[:200]!r}")
+        return body
+    finally:
+        conn.close()
+
+
+def prebuild(app, jobs):
+    """`flask coverage tiles` for demo-admin (the national scope) up to zoom 6."""
+    from app.coverage import tiles
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        admin = db.session.query(User).filter_by(username="demo-admin").one()
+        seconds, count = ms(lambda: tiles.prebuild(admin, 6, jobs=jobs))
+        db.session.remove()
+    print(f"(3) low zooms pre-built (flask coverage tiles): {count:,} tiles of zoom 0-6, both layers, "
+          f"demo-admin's scope, in {seconds / 1000:.1f} s on {jobs} connections")
+
+
+def bench_tiles(url, dsn, requests_per_zoom, jobs):
     compile_, app = raw_sql(url)
     cases = tile_cases(dsn, requests_per_zoom)
+    prebuild(app, jobs)
     server = GunicornServer(url, workers=2).start()
     try:
-        http = requests.Session()
+        session = requests.Session()
         password = os.environ.get("DEMO_PASSWORD", "zhunong-demo-2026")
-        token = http.post(f"{server.url}/api/v1/auth/login",
+        token = session.post(f"{server.url}/api/v1/auth/login",
                           json={"username": "demo-admin", "password": password}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         # The floor of any request through this stack (HTTP, a pooled connection, one
         # query), so the tiles' overhead can be read against it.
         floor = []
         for _ in range(requests_per_zoom):
-            floor.append(ms(lambda: http.get(f"{server.url}/healthz").raise_for_status())[0])
+            floor.append(ms(lambda: http_get(server.port, "/healthz"))[0])
         print(f"(3) stack floor: GET /healthz (no auth, one query) p50 {pct(floor, 50):6.1f} ms "
               f"p95 {pct(floor, 95):6.1f} ms")
         with app.app_context(), psycopg.connect(dsn, autocommit=True) as conn:
@@ -212,9 +253,7 @@ def bench_tiles(url, dsn, requests_per_zoom):
                     api_ms, raw_ms, sizes = [], [], []
                     for i, (zz, x, y) in enumerate(cases[z]):
                         def api():
-                            resp = http.get(f"{server.url}/tiles/{layer}/{zz}/{x}/{y}.mvt", headers=headers)
-                            resp.raise_for_status()
-                            return resp.content
+                            return http_get(server.port, f"/tiles/{layer}/{zz}/{x}/{y}.mvt", headers)
 
                         def raw():
                             return bytes(conn.execute(sql[(layer, (zz, x, y))]).fetchone()[0])
@@ -234,7 +273,7 @@ def bench_tiles(url, dsn, requests_per_zoom):
                     a50, a95, r50, r95 = pct(api_ms, 50), pct(api_ms, 95), pct(raw_ms, 50), pct(raw_ms, 95)
                     print(f"(3) tiles {layer:<8} z{z:<2} ({len(set(cases[z]))} tiles, p50 {pct(sizes, 50) / 1024:6.1f} KiB) "
                           f"API p50 {a50:6.1f} ms p95 {a95:6.1f} ms | raw ST_AsMVT p50 {r50:6.1f} ms "
-                          f"p95 {r95:6.1f} ms | overhead p95 {a95 - r95:+6.1f} ms  ratio p95 {a95 / r95:5.1f}x")
+                          f"p95 {r95:6.1f} ms | overhead p50 {a50 - r50:+6.1f} ms p95 {a95 - r95:+6.1f} ms")
     finally:
         server.stop()
 
@@ -244,7 +283,10 @@ def main():
     parser.add_argument("--scale", choices=("tongliao", "national"), default="tongliao")
     parser.add_argument("--requests", type=int, default=200, help="tile requests per layer and zoom")
     parser.add_argument("--points", type=int, default=100, help="points suspended in (2)")
+    parser.add_argument("--jobs", type=int, default=2, help="connections of the full recomputation")
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument("--only", choices=("recompute", "upkeep", "tiles"), action="append",
+                        help="run only these parts (repeatable); default all")
     args = parser.parse_args()
     default = "zhunong_bench_coverage" + ("_national" if args.scale == "national" else "")
     url = os.environ.get("DATABASE_URL") or local_database_url(default)
@@ -254,9 +296,13 @@ def main():
         villages = conn.execute("select count(*) from regions where level = 'village'").fetchone()[0]
         points = conn.execute("select count(*) from service_points").fetchone()[0]
     print(f"coverage bench: {make_url(url).database}, {villages:,} villages, {points:,} service points")
-    full_refresh(dsn)
-    incremental(dsn, args.points)
-    bench_tiles(url, dsn, args.requests)
+    parts = set(args.only or ("recompute", "upkeep", "tiles"))
+    if "recompute" in parts:
+        full_refresh(url, dsn, args.jobs)
+    if "upkeep" in parts:
+        incremental(dsn, args.points)
+    if "tiles" in parts:
+        bench_tiles(url, dsn, args.requests, args.jobs)
 
 
 if __name__ == "__main__":

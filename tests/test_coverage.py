@@ -269,6 +269,24 @@ def test_full_refresh_agrees_with_incremental(ctx, township):
     db.session.rollback()
 
 
+def test_refresh_on_every_core_agrees_with_incremental(ctx, township, runner):
+    from app.coverage.refresh import refresh_all
+
+    def state():
+        return {c: (r.points_inside, r.nearest_point_id, round(r.nearest_m or -1, 3))
+                for c, r in coverage_rows().items()}
+
+    before = state()
+    db.session.execute(text("delete from village_coverage"))
+    db.session.commit()
+    villages, changed, _ = refresh_all(db.engine, jobs=2)
+    assert villages == changed == len(before)
+    assert state() == before
+    result = runner.invoke(args=["coverage", "refresh", "--jobs", "2"])
+    assert result.exit_code == 0 and "0 rows changed" in result.output
+    assert state() == before
+
+
 def test_a_bulk_load_recomputes_every_village(ctx, township):
     """More than 2,000 points in one statement (an import, the demo loader's COPY) take
     the set-based path: every village recomputed once, with the same result."""

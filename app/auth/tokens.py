@@ -2,15 +2,20 @@
 
 Tokens are opaque random strings; only their SHA-256 is stored. Every request looks
 the token up, so revoking one (logout, a lost phone) takes effect at once.
+
+A hot path that must not spend a round trip on the look-up alone (the map's tiles)
+checks the token inside its own statement instead: `still_signed_in()` is the same
+rule as `resolve_token()`, as one SQL condition.
 """
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, wraps
 
 from flask import current_app, g, request
 from flask_smorest import abort
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, String, bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.scope import may
@@ -86,6 +91,58 @@ def resolve_token(raw: str) -> ApiToken | None:
     if token.device is not None and token.device.revoked_at is not None:
         return None
     return token
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Who a token signed in, as far as her scope is concerned: the user and the
+    attributes every scope rule of app.auth.scope reads from her (role, organisation
+    with its path and region, point). A statement built for this scope checks, in the
+    same round trip, that the token is still valid and that none of these has changed
+    (`still_signed_in`); it never trusts a copy kept in memory."""
+
+    token_hash: str
+    user_id: int
+    role: str
+    org_id: int | None
+    org_path: str | None
+    org_region: str | None
+    point_id: int | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> "SignIn":
+        user = token.user
+        org = user.org
+        return cls(token.token_hash, user.id, user.role, user.org_id,
+                   org.path if org else None, org.region_code if org else None, user.point_id)
+
+    def params(self) -> dict:
+        """The bind parameters of `still_signed_in()`, the clock's now included."""
+        return {"signin_token": self.token_hash, "signin_now": now_utc(),
+                "signin_user": self.user_id, "signin_role": self.role,
+                "signin_org": self.org_id, "signin_org_path": self.org_path,
+                "signin_org_region": self.org_region, "signin_point": self.point_id}
+
+
+def still_signed_in() -> ColumnElement[bool]:
+    """SQL condition: the token (bind parameter `signin_token`, its hash) is what
+    `resolve_token` accepts at `signin_now` -- not revoked, not expired, its user active,
+    its device (if any) not revoked -- and its user still has the id, role, organisation
+    (path and region) and point of the SignIn whose `params()` are bound. Revoking a
+    token, a device or a user, or moving her to another role or organisation, makes it
+    false for the very next request. The rule is the SQL function token_signed_in
+    (migration 0009), whose plan PostgreSQL keeps for the session."""
+    return func.token_signed_in(
+        bindparam("signin_token", type_=String), bindparam("signin_now", type_=DateTime(timezone=True)),
+        bindparam("signin_user", type_=Integer), bindparam("signin_role", type_=String),
+        bindparam("signin_org", type_=Integer), bindparam("signin_org_path", type_=String),
+        bindparam("signin_org_region", type_=String), bindparam("signin_point", type_=Integer),
+        type_=Boolean,
+    )
+
+
+def token_digest(raw: str) -> str:
+    return _digest(raw)
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -3,37 +3,52 @@
 Layers: `points` (the points the user may see, with status and dormancy) and `villages`
 (the villages of her coverage scope, with their coverage status).
 
+One round trip: a tile request sends one statement (TILE_STATEMENT) on an autocommit
+pool of its own -- no pre-ping, no BEGIN or ROLLBACK -- which checks the bearer token
+(the SQL function token_signed_in, resolve_token's rule, with the user's role and
+organisation unchanged since her scope's statement was built), reads the data version,
+makes the ETag and, unless the token is refused or the client holds that ETag, the tile.
+A token's first tile is checked through the ORM as well (401, 403), which compiles the
+statement of her scope; nothing about a token's validity is kept in memory, so a
+revoked token, device or user, or an expired token, is refused on its next tile.
+
 Caching: a tile's ETag is a hash of the layer, the tile, the user's scope and the data
 version (coverage_state, bumped by the triggers of migration 0006 on every change of
-points or villages), so a revalidation answers 304 without touching the data. Tiles of
+points or villages), so a revalidation answers 304 without making the tile. Tiles of
 low zooms, which hold tens of thousands of points, are kept in a small in-process cache
 under that same key; higher zooms are a few index probes and are made each time.
 """
-import hashlib
 import math
 import re
 import threading
 from collections import OrderedDict
+from typing import NamedTuple
 
-from flask import Blueprint, Response, request
-from sqlalchemy import Integer, bindparam, cast, func, literal_column, select
+import psycopg
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import Integer, String, bindparam, cast, create_engine, func, literal_column, select
+from sqlalchemy.exc import OperationalError
 
 from app.auth.scope import coverage_scope, describe, point_scope, require
+from app.auth.tokens import SignIn, still_signed_in
 from app.core.exceptions import InvalidField, NotFound, Unauthenticated
 from app.core.clock import today
-from app.coverage.models import coverage_state
 from app.coverage.models import village_coverage as vc
 from app.coverage.services import distance_setting, dormant_expr, dormant_setting, status_expr
 from app.extensions import db
-from app.models import FieldVisit, Region, ServicePoint
+from app.models import Region, ServicePoint
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 LAYERS = ("points", "villages")
 MAX_ZOOM = 20
 EXTENT, BUFFER = 4096, 64
-CACHED_ZOOMS = 8           # tiles at zoom <= this are cached in process
-CACHE_BYTES = 64 * 1024 * 1024  # per worker; a zoom-6 tile of a dense province is ~1 MB
+STORED_ZOOMS = 8           # tiles at zoom <= this are stored (coverage_tiles) and cached
+CACHE_BYTES = 64 * 1024 * 1024  # per worker; a zoom-6 tile of the national scope is ~2 MB
+# How long a stored low-zoom tile may still be served after the data it was made from
+# changed: at zoom 8 and below one point is a pixel, and remaking a national tile after
+# every edit would put a second in front of the map. Clients keep a tile 60 s anyway.
+STALE_SECONDS = 300
 MVT = "application/vnd.mapbox-vector-tile"
 
 _cache: OrderedDict[str, bytes] = OrderedDict()
@@ -72,21 +87,56 @@ def tile_query(user, layer, z, x, y, distance_m=None, dormant_days=None, bounds=
 
 
 TILE_PARAMS = ("z", "x", "y", "west", "south", "east", "north")
+# Per request: the sign-in's check (app.auth.tokens.still_signed_in), the tag's key, and
+# the tags the client already holds.
+REQUEST_PARAMS = TILE_PARAMS + ("tag_key", "known", "tag", "stale_seconds")
 _compiled: dict = {}
+
+# One statement answers a tile request: is the token still good for this scope, the
+# tile's tag (the data version with the key), and the tile itself unless the token is
+# not good or the client holds that tag already (a CASE runs its subquery only when
+# taken). OFFSET 0 keeps the check and the version from being computed twice.
+TILE_STATEMENT = """SELECT s.ok, {tag}, CASE WHEN s.ok AND NOT {tag} = ANY (%(known)s) THEN ({tile}) END
+  FROM (SELECT {signed_in} AS ok, {version} AS version OFFSET 0) s"""
+# Low zooms: the check, the tag, and the stored tile's tag and whether it may be served
+# (made from the current data, or within STALE_SECONDS of it), without its bytes.
+CHECK_STATEMENT = """SELECT s.ok, {tag}, t.tag, (t.version = s.version
+        OR t.built_at > now() - make_interval(secs => %(stale_seconds)s))
+  FROM (SELECT {signed_in} AS ok, {version} AS version OFFSET 0) s
+  LEFT JOIN coverage_tiles t ON s.ok AND t.key = %(tag_key)s"""
+# Make a low-zoom tile and store it (for every worker), answering its tag and bytes.
+BUILD_STATEMENT = """WITH b AS (SELECT {version} AS version, ({tile}) AS data)
+INSERT INTO coverage_tiles AS t (key, version, tag, data, built_at)
+SELECT %(tag_key)s, s.version, {tag}, s.data, now() FROM b s
+ON CONFLICT (key) DO UPDATE SET version = excluded.version, tag = excluded.tag,
+       data = excluded.data, built_at = excluded.built_at
+RETURNING t.tag, t.data"""
+STORED_STATEMENT = "SELECT data FROM coverage_tiles WHERE key = %(tag_key)s AND tag = %(tag)s"
+
+
+class Statements(NamedTuple):
+    tile: str
+    check: str
+    build: str
+    fixed: dict
 
 
 def compiled_tile_sql(user, layer, distance_m, dormant_days):
-    """(SQL, fixed parameters) of a layer's tile query for this user's scope, compiled
-    once per scope and setting: building and compiling the statement costs more than
-    running it at high zooms. The data version comes back in the same round trip."""
+    """The statements of a layer's tiles for this user's scope (Statements, with their
+    fixed parameters), compiled once per scope and setting: building and compiling
+    costs more than running the statement at high zooms."""
     key = (layer, scope_key(user), distance_m, dormant_days, today())
     hit = _compiled.get(key)
     if hit is None:
+        dialect = db.engine.dialect
         z, x, y, *bounds = (bindparam(name) for name in TILE_PARAMS)
-        stmt = tile_query(user, layer, z, x, y, distance_m, dormant_days, bounds)
-        stmt = stmt.add_columns(data_version())
-        compiled = stmt.compile(dialect=db.engine.dialect)
-        hit = str(compiled), {k: v for k, v in compiled.params.items() if k not in TILE_PARAMS}
+        tile = tile_query(user, layer, z, x, y, distance_m, dormant_days, bounds).compile(dialect=dialect)
+        signed_in = still_signed_in().compile(dialect=dialect)
+        version = data_version().compile(dialect=dialect)
+        parts = {"signed_in": str(signed_in), "tile": str(tile), "version": str(version), "tag": TAG_SQL}
+        fixed = {k: v for k, v in {**version.params, **tile.params}.items() if k not in REQUEST_PARAMS}
+        hit = Statements(*(sql.format(**parts) for sql in (
+            TILE_STATEMENT, CHECK_STATEMENT, BUILD_STATEMENT)), fixed)
         if len(_compiled) > 4096:  # scopes are few; a bound all the same
             _compiled.clear()
         _compiled[key] = hit
@@ -135,61 +185,202 @@ def scope_key(user):
 def data_version():
     """The version and time of the last change of points or villages (the time keeps
     versions unique even if the state row is ever emptied and the count starts again),
-    and the last visit stored (a visit can make a village visits_only). The visits are
-    read, not counted by a trigger, so field pushes never queue on one state row."""
-    last_visit = select(func.coalesce(func.max(FieldVisit.seq), 0)).scalar_subquery()
-    return select(func.concat(coverage_state.c.version, "@",
-                              func.extract("epoch", coverage_state.c.changed_at), "/", last_visit)
-                  ).scalar_subquery()
+    and the last visit stored (a visit can make a village visits_only): the SQL function
+    coverage_version (migration 0009). The visits are read, not counted by a trigger, so
+    field pushes never queue on one state row."""
+    return func.coverage_version(type_=String)
 
 
-def etag(user, layer, z, x, y, distance_m, dormant_days, version):
-    key = f"{layer}/{z}/{x}/{y}|{scope_key(user)}|{distance_m}|{dormant_days}|{version or 0}"
-    return hashlib.sha1(key.encode()).hexdigest()
+# A tile's ETag: SHA-256 of what the tile depends on (tag_key: layer, address, scope,
+# settings) and the data version it was made from (s.version in the statements), made
+# by the database in the statement that reads the version.
+TAG_SQL = "encode(sha256(convert_to(%(tag_key)s || s.version, 'UTF8')), 'hex')"
 
 
-def tile(user, layer, z, x, y, if_none_match=()):
+def tag_key(scope, layer, z, x, y, distance_m, dormant_days):
+    return f"{layer}/{z}/{x}/{y}|{scope}|{distance_m}|{dormant_days}|"
+
+
+# Token hash -> (SignIn, scope key): the scope a token's statements were compiled for.
+# Not a cache of the token's validity: every statement checks the token again
+# (still_signed_in), so a revoked token, device or user fails on its very next tile.
+_sign_ins: dict[str, tuple] = {}
+MAX_SIGN_INS = 10_000
+
+
+def _sign_in(raw, digest):
+    """The full check of a token through the ORM (resolve_token), the first time it asks
+    for a tile, when its statement said no, or when its scope's statement is not
+    compiled yet: 401 if it is not valid, 403 without the map's permission; else its
+    SignIn, scope key and user, the first two remembered for its next tiles."""
+    from app.auth.tokens import resolve_token
+
+    token = resolve_token(raw)
+    if token is None:
+        raise _unauthenticated()
+    user = token.user
+    require(user, "coverage.read")
+    sign_in, scope = SignIn.of(token), scope_key(user)
+    if len(_sign_ins) >= MAX_SIGN_INS:
+        _sign_ins.clear()
+    _sign_ins[digest] = (sign_in, scope)
+    return sign_in, scope, user
+
+
+def _unauthenticated():
+    return Unauthenticated("请先登录 Sign-in required (missing, expired or revoked token)",
+                           headers={"WWW-Authenticate": "Bearer"})
+
+
+def tile(raw_token, layer, z, x, y, if_none_match=None):
     """(ETag, bytes or None when the client's copy is current) for a tile request.
 
-    A revalidation, or a low zoom (cached here), first reads the data version to know
-    the tag; any other tile is made and tagged in one round trip."""
-    require(user, "coverage.read")
+    A warm request is one round trip on the tiles' own autocommit pool (no ping, no
+    BEGIN, no ROLLBACK): the token check, the data version and the tile in one
+    statement. A low zoom (stored, STORED_ZOOMS) or a request that may match any tag
+    (`*`) first reads the check, the tag and the stored tile's tag, then takes the
+    tile from memory, from the table or makes it. A token seen for the first time (or
+    refused by its statement) is checked through the ORM first, once."""
+    from app.auth.tokens import token_digest
+
+    digest = token_digest(raw_token)
     distance_m, dormant_days = distance_setting(), dormant_setting()
-    cached = z <= CACHED_ZOOMS
-    if cached or if_none_match:
-        tag = etag(user, layer, z, x, y, distance_m, dormant_days, db.session.scalar(select(data_version())))
-        if tag in if_none_match:
+    known = list(if_none_match.as_set()) if if_none_match else []
+    star = bool(if_none_match and if_none_match.star_tag)
+    stored = z <= STORED_ZOOMS
+    for retry in (False, True):
+        remembered = None if retry else _sign_ins.get(digest)
+        statements = None
+        if remembered is not None:
+            sign_in, scope = remembered
+            statements = _compiled.get((layer, scope, distance_m, dormant_days, today()))
+        if statements is None:
+            sign_in, scope, user = _sign_in(raw_token, digest)
+            statements = compiled_tile_sql(user, layer, distance_m, dormant_days)
+        params = {**statements.fixed, **sign_in.params(), "known": known,
+                  "tag_key": tag_key(scope, layer, z, x, y, distance_m, dormant_days)}
+        params.update(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))))
+        if not (stored or star):
+            ok, tag, data = _run(statements.tile, params)
+            if not ok:
+                _sign_ins.pop(digest, None)
+                continue
+            return tag, (None if data is None else bytes(data))
+        ok, tag, stored_tag, usable = _run(statements.check, {**params, "stale_seconds": STALE_SECONDS})
+        if not ok:
+            _sign_ins.pop(digest, None)
+            continue
+        if stored_tag is not None and usable:
+            tag = stored_tag
+        if star or tag in known:
             return tag, None
-        if cached:
-            with _cache_lock:
-                data = _cache.get(tag)
-                if data is not None:
-                    _cache.move_to_end(tag)
-                    return tag, data
-    sql, fixed = compiled_tile_sql(user, layer, distance_m, dormant_days)
-    params = dict(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))), **fixed)
-    # Planned with this tile's values (prepare=False): a generic plan for a bounding box
-    # cannot know how many rows it holds.
-    conn = db.session.connection().connection.driver_connection
-    data, version = conn.execute(sql, params, prepare=False).fetchone()
-    data = bytes(data or b"")
-    tag = etag(user, layer, z, x, y, distance_m, dormant_days, version)
-    if cached:
-        _remember(tag, data)
+        return _stored_tile(statements, params, tag if tag == stored_tag else None)
+    # Valid when checked through the ORM, refused by the statement just after: revoked
+    # (or changed) in between.
+    raise _unauthenticated()
+
+
+def _stored_tile(statements, params, tag):
+    """A low-zoom tile: the stored one under `tag` (from this worker's memory, or from
+    the table), or, with no tag or if it has just been replaced, made and stored now."""
+    if tag is not None:
+        with _cache_lock:
+            data = _cache.get(tag)
+            if data is not None:
+                _cache.move_to_end(tag)
+                return tag, data
+        row = _run(STORED_STATEMENT, {"tag_key": params["tag_key"], "tag": tag})
+        if row is not None:
+            data = bytes(row[0])
+            _remember(tag, data)
+            return tag, data
+    tag, data = _run(statements.build, params)
+    data = bytes(data)
+    _remember(tag, data)
     return tag, data
+
+
+def prebuild(user, max_zoom=6, layers=LAYERS, jobs=2):
+    """Make and store, for this user's scope, every tile of zoom <= max_zoom that holds
+    one of her points or villages (by centroid: a village's polygon reaching into a
+    neighbouring tile leaves that tile to be made on its first request), over `jobs`
+    connections. Returns the number of tiles made."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 2 ** max_zoom
+
+    def grid(lon, lat):
+        x = func.floor((lon + 180.0) / 360.0 * n)
+        y = func.floor((1 - func.ln(func.tan(func.radians(lat)) + 1 / func.cos(func.radians(lat)))
+                        / math.pi) / 2 * n)
+        return cast(x, Integer), cast(y, Integer)
+
+    shape = func.coalesce(Region.centroid, func.ST_PointOnSurface(Region.geom))
+    queries = [
+        select(*grid(func.ST_X(ServicePoint.location), func.ST_Y(ServicePoint.location)))
+        .where(point_scope(user)).distinct(),
+        select(*grid(func.ST_X(shape), func.ST_Y(shape)))
+        .where(Region.level == "village", coverage_scope(user, Region.code), shape.is_not(None)).distinct(),
+    ]
+    finest = {(x, y) for q in queries for x, y in db.session.execute(q)
+              if 0 <= x < n and 0 <= y < n}
+    tiles = {(z, x >> (max_zoom - z), y >> (max_zoom - z)) for z in range(max_zoom + 1) for x, y in finest}
+    distance_m, dormant_days = distance_setting(), dormant_setting()
+    scope, engine = scope_key(user), _engine()
+    work = []
+    for layer in layers:
+        statements = compiled_tile_sql(user, layer, distance_m, dormant_days)
+        for z, x, y in sorted(tiles):
+            params = {**statements.fixed, "tag_key": tag_key(scope, layer, z, x, y, distance_m, dormant_days)}
+            params.update(zip(TILE_PARAMS, (z, x, y, *lonlat_bounds(z, x, y))))
+            work.append((statements.build, params))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(lambda item: _run(*item, engine=engine), work))
+    return len(work)
 
 
 def _remember(tag, data):
     """Keep a low-zoom tile, dropping the least recently used beyond CACHE_BYTES."""
     global _cache_size
     with _cache_lock:
-        if tag in _cache:
-            return
+        _cache_size -= len(_cache.pop(tag, b""))
         _cache[tag] = data
         _cache_size += len(data)
         while _cache_size > CACHE_BYTES and _cache:
             _, dropped = _cache.popitem(last=False)
             _cache_size -= len(dropped)
+
+
+def _engine():
+    """The tiles' own small pool of autocommit connections on the app's database: a
+    tile statement needs no transaction, and a pooled checkout without the pre-ping
+    saves a round trip. A connection found dead is replaced and the statement retried
+    once. Planned with each tile's values (no prepared statements): a generic plan for
+    a bounding box cannot know how many rows it holds."""
+    engine = current_app.extensions.get("tiles_engine")
+    if engine is None:
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+                               pool_size=2, max_overflow=8, connect_args={"prepare_threshold": None})
+        current_app.extensions["tiles_engine"] = engine
+    return engine
+
+
+def _run(sql, params, engine=None):
+    engine = engine or _engine()
+    for attempt in (1, 2):
+        conn = engine.raw_connection()
+        try:
+            row = conn.driver_connection.execute(sql, params, prepare=False).fetchone()
+        except psycopg.OperationalError as error:
+            conn.invalidate()
+            if attempt == 2:
+                raise OperationalError(sql, None, error, hide_parameters=True) from error
+            continue
+        except BaseException:
+            conn.invalidate()
+            raise
+        conn.close()
+        return row
 
 
 def bearer_user():
@@ -200,18 +391,21 @@ def bearer_user():
     raw = _bearer()
     token = resolve_token(raw) if raw else None
     if token is None:
-        raise Unauthenticated("请先登录 Sign-in required (missing, expired or revoked token)",
-                              headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthenticated()
     return token.user
 
 
 @bp.get("/<layer>/<z>/<x>/<path:y>")
 def get_tile(layer, z, x, y):
+    from app.auth.tokens import _bearer
+
     if not y.endswith(".mvt"):
         raise NotFound("瓦片地址应以.mvt结尾 Tile addresses end in .mvt")
     address = parse(layer, z, x, y[: -len(".mvt")])
-    user = bearer_user()
-    tag, data = tile(user, layer, *address, if_none_match=request.if_none_match)
+    raw = _bearer()
+    if raw is None:
+        raise _unauthenticated()
+    tag, data = tile(raw, layer, *address, if_none_match=request.if_none_match)
     # Private: the tile depends on who asks. A minute fresh, then a cheap revalidation.
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, max-age=60", "Vary": "Authorization"}
     if data is None:
