@@ -260,13 +260,16 @@ _INSERT_ENTRIES = text(
     ),"""
     + VILLAGE_AND_CARD_ROLLUPS
 )
+# One primary-key probe per (county, card, day, kind) of the batch. The county codes are
+# bpchar like the key's column: compared as text, the key could not be used and every
+# probe would scan the whole (growing) table.
 _CARD_TOTALS = text(
     """
     SELECT k.county_code, k.card_masked, k.day, k.kind,
            (SELECT c.amount_fen FROM ledger_card_daily c
              WHERE c.county_code = k.county_code AND c.card_masked = k.card_masked
                AND c.day = k.day AND c.kind = k.kind) AS amount_fen
-    FROM unnest(CAST(:counties AS text[]), CAST(:cards AS text[]), CAST(:days AS date[]),
+    FROM unnest(CAST(:counties AS bpchar[]), CAST(:cards AS text[]), CAST(:days AS date[]),
                 CAST(:kinds AS text[])) AS k(county_code, card_masked, day, kind)
     """
 )
