@@ -215,6 +215,12 @@ _INSERT_TALKS = text(
 # village rollup (by channel) and the per-card totals in one statement. Voids of field
 # records are matched within the same worker's field records (her lock is held), as a
 # keeper's are within her point; the delta rules are the same, so rollup = recount.
+#
+# The voids already stored that name a record of the batch (or a target of one of its
+# voids) are read first, by the void index alone (`voids`): probing per record with
+# "void_of = id AND user_id = her id" let the planner walk her (user_id, seq) index
+# instead whenever the statistics had not yet seen her rows -- a new worker on a table of
+# points' records -- reading all her records once per record of the batch.
 _INSERT_ENTRIES = text(
     """
     WITH ins AS (
@@ -234,6 +240,9 @@ _INSERT_ENTRIES = text(
         ON CONFLICT (id) DO NOTHING
         RETURNING id, seq, user_id, channel, village_code, county_code, kind, amount_fen,
             card_masked, occurred_at, void_of
+    ), voids AS MATERIALIZED (  -- stored before this statement, by the void index
+        SELECT s.void_of, s.user_id, s.channel FROM ledger_entries s
+        WHERE s.void_of = ANY(CAST(:named AS uuid[]))
     ), first_voids AS (
         SELECT DISTINCT ON (void_of) void_of, user_id FROM ins
         WHERE void_of IS NOT NULL ORDER BY void_of, seq
@@ -243,7 +252,7 @@ _INSERT_ENTRIES = text(
         FROM ins n
         WHERE n.void_of IS NULL
           AND n.id NOT IN (SELECT void_of FROM first_voids)
-          AND NOT EXISTS (SELECT 1 FROM ledger_entries v
+          AND NOT EXISTS (SELECT 1 FROM voids v
                           WHERE v.void_of = n.id AND v.user_id = n.user_id
                             AND v.channel <> 'point')
         UNION ALL
@@ -252,7 +261,7 @@ _INSERT_ENTRIES = text(
         FROM first_voids v
         JOIN ledger_entries t ON t.id = v.void_of AND t.user_id = v.user_id
           AND t.channel <> 'point' AND t.void_of IS NULL
-        WHERE NOT EXISTS (SELECT 1 FROM ledger_entries w
+        WHERE NOT EXISTS (SELECT 1 FROM voids w
                           WHERE w.void_of = t.id AND w.user_id = t.user_id
                             AND w.channel <> 'point')
     ), by_day AS (
@@ -445,8 +454,10 @@ def _store(user, device_id, channel, fresh):
              "void_of": e.void_of, "flags": e.flags, "body_hash": e.body_hash}
             for n, e in enumerate(entries)
         ]
-        # The business counts for her bank (the village rollup's bank_path).
-        params = dict(common, channel=channel, bank_path=bank_path, batch=_json(rows))
+        # The business counts for her bank (the village rollup's bank_path). `named`: the
+        # records of the batch and the targets of its voids, whose stored voids count.
+        named = [e.id for e in entries] + [e.void_of for e in entries if e.is_void]
+        params = dict(common, channel=channel, bank_path=bank_path, batch=_json(rows), named=named)
         inserted |= set(db.session.execute(_INSERT_ENTRIES, params).scalars())
     return inserted
 
