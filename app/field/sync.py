@@ -299,12 +299,12 @@ def push(user, device_id, records):
     channel = ROLE_CHANNEL[user.role]
     results = [None] * len(records)
     parsed, repeats, first_seen = {}, [], {}
-    ack_items = [(i, raw) for i, raw in enumerate(records) if is_ack(raw)]
-    request_items = [(i, raw) for i, raw in enumerate(records) if _type(raw) == requests.RECORD_TYPE]
-    inspection_items = [(i, raw) for i, raw in enumerate(records)
-                        if _type(raw) == inspections.RECORD_TYPE]
+    # Acknowledgements, requests and inspections go to their own modules.
+    routed = {acks.RECORD_TYPE: [], requests.RECORD_TYPE: [], inspections.RECORD_TYPE: []}
     for i, raw in enumerate(records):
-        if _type(raw) in (acks.RECORD_TYPE, requests.RECORD_TYPE, inspections.RECORD_TYPE):
+        kind = _type(raw)
+        if isinstance(kind, str) and kind in routed:  # any JSON value may stand in `type`
+            routed[kind].append((i, raw))
             continue
         try:
             parsed[i] = parse(raw, channel)
@@ -317,12 +317,12 @@ def push(user, device_id, records):
             continue
         first_seen[rid] = i
     fresh = [(i, parsed[i]) for i in first_seen.values()]
-    if ack_items:
-        acks.apply(user, device_id, ack_items, results, result)
-    if request_items:
-        requests.apply(user, request_items, results, result)
-    if inspection_items:
-        inspections.apply(user, inspection_items, results, result)
+    if routed[acks.RECORD_TYPE]:
+        acks.apply(user, device_id, routed[acks.RECORD_TYPE], results, result)
+    if routed[requests.RECORD_TYPE]:
+        requests.apply(user, routed[requests.RECORD_TYPE], results, result)
+    if routed[inspections.RECORD_TYPE]:
+        inspections.apply(user, routed[inspections.RECORD_TYPE], results, result)
     inserted = set()
     if fresh:
         db.session.execute(
