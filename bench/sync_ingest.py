@@ -7,7 +7,8 @@ anti-fraud talks and villagers' requests -- beside raw COPY of as many rows into
 tables. Prints records/s for each and the ratio to COPY (target: first delivery >= 0.15
 of COPY), and the keeper shell's compressed size as built by `npm run build`.
 
-    .venv/bin/python bench/sync_ingest.py [--records 200000] [--mixed-records N] [--batch 500] [--keep]
+    .venv/bin/python bench/sync_ingest.py [--records 200000] [--mixed-records N] [--batch 500]
+        [--same-county] [--keep]
 
 Uses a scratch database next to DATABASE_URL (created, migrated and dropped here), so
 it never touches the dev database.
@@ -45,6 +46,8 @@ def main():
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--same-county", action="store_true",
+                        help="both field workers in one county (their per-card totals shared)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     mixed_total = args.records if args.mixed_records is None else args.mixed_records
@@ -53,7 +56,7 @@ def main():
     url, admin = scratch_database(base)
     server = None
     try:
-        keepers, workers = prepare(url, args.clients)
+        keepers, workers = prepare(url, args.clients, args.same_county)
         server = GunicornServer(url, workers=args.workers).start()
         batches = make_batches(keepers, args.records, args.batch)
         tokens = [login(server.url, k["username"]) for k in keepers]
@@ -101,7 +104,7 @@ def scratch_database(base):
     return make_url(base).set(database=name).render_as_string(hide_password=False), admin
 
 
-def prepare(url, clients):
+def prepare(url, clients, same_county=False):
     """Migrate, seed the PBoC rules (the migration does) and build the test world: its
     keepers each own one point, so the client threads never wait for each other's lock."""
     from flask_migrate import upgrade
@@ -128,10 +131,12 @@ def prepare(url, clients):
                                 county_code=point.county_code, lon=lon, lat=lat))
         # A grid worker in her assigned village (a1's, 科尔沁区) and a field agent of the
         # other bank in its point's village (b1's, 科左中旗): each pushes under her own
-        # lock and adds to her own county's per-card totals, like the keepers.
+        # lock and adds to her own county's per-card totals, like the keepers. With
+        # --same-county the field agent is bank A's, in a2's village next door.
+        agent = ("field_a", "mobile", "150502001002") if same_county else \
+            ("field_b", "mobile", "150521001001")
         workers = []
-        for name, channel, village in (("grid_a", "grid", "150502001001"),
-                                       ("field_b", "mobile", "150521001001"))[:clients]:
+        for name, channel, village in (("grid_a", "grid", "150502001001"), agent)[:clients]:
             user = db.session.get(User, world.users[name])
             workers.append(dict(username=name, user_id=user.id, channel=channel, village_code=village,
                                 bank_path=user.org.path))
