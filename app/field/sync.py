@@ -329,9 +329,9 @@ def push(user, device_id, records):
             text("SELECT pg_advisory_xact_lock(:ns, :user_id)"),
             {"ns": LOCK_NAMESPACE, "user_id": user.id},
         )
-        fresh = _check_references(user, fresh, results)
+        fresh, in_area = _check_references(user, fresh, results)
         fresh = _drop_known(fresh, results)
-        inserted = _store(user, device_id, channel, fresh) if fresh else set()
+        inserted = _store(user, device_id, channel, fresh, in_area) if fresh else set()
     db.session.commit()  # every answer below is given only after this
     if fresh:
         for i, (_, r) in fresh:
@@ -353,11 +353,15 @@ def push(user, device_id, records):
 
 def _check_references(user, fresh, results):
     """Reject records naming an unknown village, or a visit that is not hers or is in
-    another village; a visit not known yet is fine (see the module docstring)."""
+    another village; a visit not known yet is fine (see the module docstring). Returns
+    the records kept and which of their villages lie in her area (for the visits' flags)."""
     codes = {r.village_code for _, (_, r) in fresh}
-    known = set(db.session.scalars(
-        select(Region.code).where(Region.code.in_(codes), Region.level == "village")
-    ))
+    villages = db.session.execute(
+        select(Region.code, village_scope(user, Region.code).label("in_area"))
+        .where(Region.code.in_(codes), Region.level == "village")
+    ).all()
+    known = {v.code for v in villages}
+    in_area = {v.code for v in villages if v.in_area}
     batch_visits = {r.id: r.village_code for _, (t, r) in fresh if t == "visit"}
     refs = {r.visit_id for _, (t, r) in fresh if t != "visit"} - set(batch_visits)
     stored = {}
@@ -385,7 +389,7 @@ def _check_references(user, fresh, results):
             results[i] = result(r.id, "rejected", reason)
         else:
             kept.append((i, (kind, r)))
-    return kept
+    return kept, in_area
 
 
 # The ids of a batch already stored, from the three tables at once (one round trip).
@@ -416,7 +420,7 @@ def _drop_known(fresh, results):
     return new
 
 
-def _store(user, device_id, channel, fresh):
+def _store(user, device_id, channel, fresh, in_area):
     now = datetime.now(UTC)
     visits = [r for _, (t, r) in fresh if t == "visit"]
     talks = [r for _, (t, r) in fresh if t == "fraud_talk"]
@@ -425,7 +429,7 @@ def _store(user, device_id, channel, fresh):
     common = {"user_id": user.id, "device_id": device_id}
     inserted = set()
     if visits:
-        _flag_visits(user, visits, now)
+        _flag_visits(visits, in_area, now)
         rows = [
             {"ord": n, "id": v.id, "village_code": v.village_code,
              "started_at": v.started_at.isoformat(), "ended_at": v.ended_at.isoformat(),
@@ -473,11 +477,8 @@ def clock_flags(first: datetime, last: datetime, now: datetime) -> list[str]:
     return []
 
 
-def _flag_visits(user, visits, now):
-    codes = {v.village_code for v in visits}
-    in_area = set(db.session.scalars(
-        select(Region.code).where(Region.code.in_(codes), village_scope(user, Region.code))
-    ))
+def _flag_visits(visits, in_area, now):
+    """`in_area`: the codes of the batch's villages that lie in her area."""
     fixes = [{"id": v.id, "village_code": v.village_code, "lon": v.lon, "lat": v.lat}
              for v in visits if v.lon is not None]
     outside = set()
