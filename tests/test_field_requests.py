@@ -31,6 +31,20 @@ def test_taken_offline_on_a_visit_arrives_once(client, world, login, app):
     assert count(app, "villager_requests", "visit_id = :v and status = 'open'", v=v["id"]) == 1
 
 
+def test_an_id_twice_in_one_batch_is_stored_once(client, world, login, app):
+    headers = login("grid_a")
+    req = request_record()
+    changed = {**req, "data": {**req["data"], "text": "改了"}}
+    unknown = request_record(village="150502001999")
+    results = push(client, headers, [req, req, changed, unknown, unknown])
+    assert [r["status"] for r in results] == ["accepted", "duplicate", "conflict", "rejected", "rejected"]
+    assert results[3]["reason"].startswith("data.village_code:")
+    assert count(app, "villager_requests") == 1
+    # Another worker pushing the same id: a conflict, never a second row.
+    assert push(client, login("grid_b"), [req])[0]["status"] == "conflict"
+    assert count(app, "villager_requests") == 1
+
+
 def test_bad_requests_are_refused_alone(client, world, login, app):
     headers = login("grid_a")
     cases = [

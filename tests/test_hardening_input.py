@@ -74,6 +74,22 @@ def test_deep_nesting_is_400(client, world, login, depth):
         assert resp.status_code == 400, (url, resp.get_json())
 
 
+@pytest.mark.parametrize("extra", [0, 1])
+def test_depth_limit_holds_inside_the_records_of_a_push(client, world, login, extra):
+    """A batch's records are checked by the push itself, but not their depth: a value
+    one level past the limit is 400, at the limit it is the record's own problem."""
+    inner = MAX_JSON_DEPTH - 3 + extra  # body, records, the record: 3 levels
+    record = '{"a":' * inner + "1" + "}" * inner
+    body = '{"records": [' + record + "]}"
+    resp = client.post("/api/v1/sync/push", data=body, content_type="application/json",
+                       headers=login("grid_a"))
+    if extra:
+        assert resp.status_code == 400, resp.get_json()
+    else:
+        assert resp.status_code == 200, resp.get_json()
+        assert resp.get_json()["results"][0]["status"] == "rejected"
+
+
 @pytest.mark.parametrize("field", ["username", "password", "device_id", "device_label"])
 @pytest.mark.parametrize("bad", ["\ud800", "ab\udc00cd", "a\x00b", "a\x07b"])
 def test_unstorable_strings_at_sign_in_are_422_naming_the_field(client, world, field, bad):

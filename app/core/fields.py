@@ -70,6 +70,8 @@ def _normalise(value: str) -> str:
     """Full-width and other compatibility digits become ASCII (NFKC); invisible format
     characters (zero-width space and joiners, BOM, bidi marks: category Cf) are dropped,
     as a reader would not see them either."""
+    if value.isascii():  # NFKC leaves ASCII as it is, and ASCII has no format characters
+        return value
     value = unicodedata.normalize("NFKC", value)
     return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
 

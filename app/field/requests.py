@@ -85,28 +85,48 @@ def parse(raw):
 
 
 def apply(user, items, results, result):
-    """Store pushed requests [(index, raw)]; the caller commits before answering."""
+    """Store pushed requests [(index, raw)]; the caller commits before answering. One
+    look-up of the ids, one of the villages and one insert for the whole batch; records
+    are answered in batch order, a repeated id as its first occurrence left it."""
+    parsed = []
     for i, raw in items:
         try:
-            rid, values, taken_at, body = parse(raw)
+            parsed.append((i, parse(raw)))
         except rec.Rejected as why:
             results[i] = result(rec.record_id(raw), "rejected", f"{why.field}: {why.reason}")
-            continue
-        stored = db.session.get(VillagerRequest, rid)
-        if stored is not None:
-            same = stored.body_hash == body and stored.created_by == user.id
+    if not parsed:
+        return
+    ids = list({p[0] for _, p in parsed})
+    stored = {row.id: (row.body_hash, row.created_by) for row in db.session.execute(
+        select(VillagerRequest.id, VillagerRequest.body_hash, VillagerRequest.created_by)
+        .where(VillagerRequest.id.in_(ids)))}
+    villages = set(db.session.scalars(select(Region.code).where(
+        Region.code.in_({p[1]["village_code"] for _, p in parsed}), Region.level == "village")))
+    rows, pending = [], {}
+    for i, (rid, values, taken_at, body) in parsed:
+        if rid in stored:
+            same = stored[rid] == (body, user.id)
             results[i] = result(rid, "duplicate") if same else result(rid, "conflict", CONFLICT)
+            if rid in pending:  # settled once the insert says whether the first was stored
+                pending[rid].append(i)
             continue
-        try:
-            _village(values["village_code"], "data.village_code")
-        except InvalidField as why:
-            results[i] = result(rid, "rejected", f"data.village_code: {why.message}")
+        if values["village_code"] not in villages:
+            results[i] = result(rid, "rejected", "data.village_code: 无此村 no such village")
             continue
-        inserted = db.session.execute(
-            insert(VillagerRequest).values(**_row(user, rid, values, taken_at, body))
-            .on_conflict_do_nothing(index_elements=["id"]).returning(VillagerRequest.id)
-        ).scalar()
-        results[i] = result(rid, "accepted") if inserted else result(rid, "conflict", CONFLICT)
+        rows.append(_row(user, rid, values, taken_at, body))
+        stored[rid] = (body, user.id)
+        pending[rid] = [i]
+    if not rows:
+        return
+    inserted = set(db.session.scalars(
+        insert(VillagerRequest).values(rows)
+        .on_conflict_do_nothing(index_elements=["id"]).returning(VillagerRequest.id)))
+    for rid, indexes in pending.items():
+        if rid in inserted:
+            results[indexes[0]] = result(rid, "accepted")
+        else:  # the same id stored meanwhile by someone else's push
+            for i in indexes:
+                results[i] = result(rid, "conflict", CONFLICT)
 
 
 # --- online ---------------------------------------------------------------------------

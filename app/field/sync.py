@@ -215,6 +215,12 @@ _INSERT_TALKS = text(
 # village rollup (by channel) and the per-card totals in one statement. Voids of field
 # records are matched within the same worker's field records (her lock is held), as a
 # keeper's are within her point; the delta rules are the same, so rollup = recount.
+#
+# The voids already stored that name a record of the batch (or a target of one of its
+# voids) are read first, by the void index alone (`voids`): probing per record with
+# "void_of = id AND user_id = her id" let the planner walk her (user_id, seq) index
+# instead whenever the statistics had not yet seen her rows -- a new worker on a table of
+# points' records -- reading all her records once per record of the batch.
 _INSERT_ENTRIES = text(
     """
     WITH ins AS (
@@ -234,6 +240,9 @@ _INSERT_ENTRIES = text(
         ON CONFLICT (id) DO NOTHING
         RETURNING id, seq, user_id, channel, village_code, county_code, kind, amount_fen,
             card_masked, occurred_at, void_of
+    ), voids AS MATERIALIZED (  -- stored before this statement, by the void index
+        SELECT s.void_of, s.user_id, s.channel FROM ledger_entries s
+        WHERE s.void_of = ANY(CAST(:named AS uuid[]))
     ), first_voids AS (
         SELECT DISTINCT ON (void_of) void_of, user_id FROM ins
         WHERE void_of IS NOT NULL ORDER BY void_of, seq
@@ -243,7 +252,7 @@ _INSERT_ENTRIES = text(
         FROM ins n
         WHERE n.void_of IS NULL
           AND n.id NOT IN (SELECT void_of FROM first_voids)
-          AND NOT EXISTS (SELECT 1 FROM ledger_entries v
+          AND NOT EXISTS (SELECT 1 FROM voids v
                           WHERE v.void_of = n.id AND v.user_id = n.user_id
                             AND v.channel <> 'point')
         UNION ALL
@@ -252,7 +261,7 @@ _INSERT_ENTRIES = text(
         FROM first_voids v
         JOIN ledger_entries t ON t.id = v.void_of AND t.user_id = v.user_id
           AND t.channel <> 'point' AND t.void_of IS NULL
-        WHERE NOT EXISTS (SELECT 1 FROM ledger_entries w
+        WHERE NOT EXISTS (SELECT 1 FROM voids w
                           WHERE w.void_of = t.id AND w.user_id = t.user_id
                             AND w.channel <> 'point')
     ), by_day AS (
@@ -260,13 +269,16 @@ _INSERT_ENTRIES = text(
     ),"""
     + VILLAGE_AND_CARD_ROLLUPS
 )
+# One primary-key probe per (county, card, day, kind) of the batch. The county codes are
+# bpchar like the key's column: compared as text, the key could not be used and every
+# probe would scan the whole (growing) table.
 _CARD_TOTALS = text(
     """
     SELECT k.county_code, k.card_masked, k.day, k.kind,
            (SELECT c.amount_fen FROM ledger_card_daily c
              WHERE c.county_code = k.county_code AND c.card_masked = k.card_masked
                AND c.day = k.day AND c.kind = k.kind) AS amount_fen
-    FROM unnest(CAST(:counties AS text[]), CAST(:cards AS text[]), CAST(:days AS date[]),
+    FROM unnest(CAST(:counties AS bpchar[]), CAST(:cards AS text[]), CAST(:days AS date[]),
                 CAST(:kinds AS text[])) AS k(county_code, card_masked, day, kind)
     """
 )
@@ -287,12 +299,12 @@ def push(user, device_id, records):
     channel = ROLE_CHANNEL[user.role]
     results = [None] * len(records)
     parsed, repeats, first_seen = {}, [], {}
-    ack_items = [(i, raw) for i, raw in enumerate(records) if is_ack(raw)]
-    request_items = [(i, raw) for i, raw in enumerate(records) if _type(raw) == requests.RECORD_TYPE]
-    inspection_items = [(i, raw) for i, raw in enumerate(records)
-                        if _type(raw) == inspections.RECORD_TYPE]
+    # Acknowledgements, requests and inspections go to their own modules.
+    routed = {acks.RECORD_TYPE: [], requests.RECORD_TYPE: [], inspections.RECORD_TYPE: []}
     for i, raw in enumerate(records):
-        if _type(raw) in (acks.RECORD_TYPE, requests.RECORD_TYPE, inspections.RECORD_TYPE):
+        kind = _type(raw)
+        if isinstance(kind, str) and kind in routed:  # any JSON value may stand in `type`
+            routed[kind].append((i, raw))
             continue
         try:
             parsed[i] = parse(raw, channel)
@@ -305,21 +317,21 @@ def push(user, device_id, records):
             continue
         first_seen[rid] = i
     fresh = [(i, parsed[i]) for i in first_seen.values()]
-    if ack_items:
-        acks.apply(user, device_id, ack_items, results, result)
-    if request_items:
-        requests.apply(user, request_items, results, result)
-    if inspection_items:
-        inspections.apply(user, inspection_items, results, result)
+    if routed[acks.RECORD_TYPE]:
+        acks.apply(user, device_id, routed[acks.RECORD_TYPE], results, result)
+    if routed[requests.RECORD_TYPE]:
+        requests.apply(user, routed[requests.RECORD_TYPE], results, result)
+    if routed[inspections.RECORD_TYPE]:
+        inspections.apply(user, routed[inspections.RECORD_TYPE], results, result)
     inserted = set()
     if fresh:
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :user_id)"),
             {"ns": LOCK_NAMESPACE, "user_id": user.id},
         )
-        fresh = _check_references(user, fresh, results)
+        fresh, in_area = _check_references(user, fresh, results)
         fresh = _drop_known(fresh, results)
-        inserted = _store(user, device_id, channel, fresh) if fresh else set()
+        inserted = _store(user, device_id, channel, fresh, in_area) if fresh else set()
     db.session.commit()  # every answer below is given only after this
     if fresh:
         for i, (_, r) in fresh:
@@ -341,11 +353,15 @@ def push(user, device_id, records):
 
 def _check_references(user, fresh, results):
     """Reject records naming an unknown village, or a visit that is not hers or is in
-    another village; a visit not known yet is fine (see the module docstring)."""
+    another village; a visit not known yet is fine (see the module docstring). Returns
+    the records kept and which of their villages lie in her area (for the visits' flags)."""
     codes = {r.village_code for _, (_, r) in fresh}
-    known = set(db.session.scalars(
-        select(Region.code).where(Region.code.in_(codes), Region.level == "village")
-    ))
+    villages = db.session.execute(
+        select(Region.code, village_scope(user, Region.code).label("in_area"))
+        .where(Region.code.in_(codes), Region.level == "village")
+    ).all()
+    known = {v.code for v in villages}
+    in_area = {v.code for v in villages if v.in_area}
     batch_visits = {r.id: r.village_code for _, (t, r) in fresh if t == "visit"}
     refs = {r.visit_id for _, (t, r) in fresh if t != "visit"} - set(batch_visits)
     stored = {}
@@ -373,25 +389,28 @@ def _check_references(user, fresh, results):
             results[i] = result(r.id, "rejected", reason)
         else:
             kept.append((i, (kind, r)))
-    return kept
+    return kept, in_area
+
+
+# The ids of a batch already stored, from the three tables at once (one round trip).
+_KNOWN = text(
+    " UNION ALL ".join(
+        f"SELECT '{kind}' AS kind, id::text AS id, body_hash, flags FROM {table} "
+        f"WHERE id = ANY(CAST(:{kind} AS uuid[]))"
+        for kind, table in TABLES.items()
+    )
+)
 
 
 def _drop_known(fresh, results):
     """Answer ids already stored (duplicate or conflict); return the new ones."""
+    ids = {kind: [] for kind in TABLES}
+    for _, (kind, r) in fresh:
+        ids[kind].append(r.id)
+    known = {(row.kind, row.id): row for row in db.session.execute(_KNOWN, ids)}
     new = []
-    by_type = {}
     for i, (kind, r) in fresh:
-        by_type.setdefault(kind, []).append((i, r))
-    known = {}
-    for kind, items in by_type.items():
-        rows = db.session.execute(
-            text(f"SELECT id::text AS id, body_hash, flags FROM {TABLES[kind]} "
-                 "WHERE id = ANY(CAST(:ids AS uuid[]))"),
-            {"ids": [r.id for _, r in items]},
-        )
-        known[kind] = {row.id: row for row in rows}
-    for i, (kind, r) in fresh:
-        row = known[kind].get(r.id)
+        row = known.get((kind, r.id))
         if row is None:
             new.append((i, (kind, r)))
         elif row.body_hash == r.body_hash:
@@ -401,7 +420,7 @@ def _drop_known(fresh, results):
     return new
 
 
-def _store(user, device_id, channel, fresh):
+def _store(user, device_id, channel, fresh, in_area):
     now = datetime.now(UTC)
     visits = [r for _, (t, r) in fresh if t == "visit"]
     talks = [r for _, (t, r) in fresh if t == "fraud_talk"]
@@ -410,7 +429,7 @@ def _store(user, device_id, channel, fresh):
     common = {"user_id": user.id, "device_id": device_id}
     inserted = set()
     if visits:
-        _flag_visits(user, visits, now)
+        _flag_visits(visits, in_area, now)
         rows = [
             {"ord": n, "id": v.id, "village_code": v.village_code,
              "started_at": v.started_at.isoformat(), "ended_at": v.ended_at.isoformat(),
@@ -442,8 +461,10 @@ def _store(user, device_id, channel, fresh):
              "void_of": e.void_of, "flags": e.flags, "body_hash": e.body_hash}
             for n, e in enumerate(entries)
         ]
-        # The business counts for her bank (the village rollup's bank_path).
-        params = dict(common, channel=channel, bank_path=bank_path, batch=_json(rows))
+        # The business counts for her bank (the village rollup's bank_path). `named`: the
+        # records of the batch and the targets of its voids, whose stored voids count.
+        named = [e.id for e in entries] + [e.void_of for e in entries if e.is_void]
+        params = dict(common, channel=channel, bank_path=bank_path, batch=_json(rows), named=named)
         inserted |= set(db.session.execute(_INSERT_ENTRIES, params).scalars())
     return inserted
 
@@ -456,11 +477,8 @@ def clock_flags(first: datetime, last: datetime, now: datetime) -> list[str]:
     return []
 
 
-def _flag_visits(user, visits, now):
-    codes = {v.village_code for v in visits}
-    in_area = set(db.session.scalars(
-        select(Region.code).where(Region.code.in_(codes), village_scope(user, Region.code))
-    ))
+def _flag_visits(visits, in_area, now):
+    """`in_area`: the codes of the batch's villages that lie in her area."""
     fixes = [{"id": v.id, "village_code": v.village_code, "lon": v.lon, "lat": v.lat}
              for v in visits if v.lon is not None]
     outside = set()
