@@ -49,10 +49,12 @@ def test_teams_are_scoped(client, world, login):
     assert same_name.status_code == 409
     seen = {who: client.get(f"{TEAMS}/{team}", headers=login(who)).status_code
             for who in ("sup_a", "sup_b", "field_a", "regulator", "admin", "keeper_a", "grid_a")}
-    assert seen == {"sup_a": 200, "sup_b": 404, "field_a": 404, "regulator": 200, "admin": 200,
+    # Nobody in it, nothing planned: not yet a team working in the regulator's region.
+    assert seen == {"sup_a": 200, "sup_b": 404, "field_a": 404, "regulator": 404, "admin": 200,
                     "keeper_a": 403, "grid_a": 403}
     client.post(f"{TEAMS}/{team}/members", json={"user_id": world.users["field_a"]}, headers=sup)
     assert client.get(f"{TEAMS}/{team}", headers=login("field_a")).status_code == 200
+    assert client.get(f"{TEAMS}/{team}", headers=login("regulator")).status_code == 200
     assert client.post(f"{TEAMS}/{team}/plans", json={"village_code": V1, "planned_on": "2026-03-02"},
                        headers=login("field_a")).status_code == 403
     bad = client.post(f"{TEAMS}/{team}/plans", json={"village_code": "150502001999", "planned_on": "2026-03-02"},

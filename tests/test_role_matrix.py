@@ -64,10 +64,13 @@ FIELD_SYNC = {"grid_a", "grid_b", "field_a", "field_b"}
 INSPECTORS = {"field_a", "field_b", "sup_a", "sup_b"}
 FIXERS = {"keeper_a", "keeper_b", "sup_a", "sup_b"}
 # Mobile teams: the bank's supervisors keep them, members and the People's Bank read.
-# team:a is bank A's (field_a a member), team:b bank B's (field_b a member).
+# team:a is bank A's (field_a a member), team:b bank B's (field_b a member), both
+# planning in Tongliao; team:l bank B's too, planning only in Shenyang, outside the
+# regulator's region.
 TEAM_READERS = {"field_a", "field_b", "sup_a", "sup_b", "regulator", "admin"}
 TEAM_A_READERS = {"field_a", "sup_a", "regulator", "admin"}
 TEAM_B_READERS = {"field_b", "sup_b", "regulator", "admin"}
+TEAM_L_READERS = {"sup_b", "admin"}
 # Trainings: run by a bank, followed by the People's Bank.
 TRAINING_READERS = {"sup_a", "sup_b", "regulator", "admin"}
 
@@ -216,12 +219,14 @@ ENDPOINTS = [
     # mobile teams and their plans
     E("teams.list", "GET", "/api/v1/teams?limit=100", TEAM_READERS, ALL - TEAM_READERS,
       sees=[seen("items", "id", "{team:a}", TEAM_A_READERS),
-            seen("items", "id", "{team:b}", TEAM_B_READERS)]),
+            seen("items", "id", "{team:b}", TEAM_B_READERS),
+            seen("items", "id", "{team:l}", TEAM_L_READERS)]),
     # For another bank: the body is at fault (422).
     E("teams.create", "POST", "/api/v1/teams", A_WRITERS, ALL - WRITERS,
       {"name": "科尔沁流动服务二队", "bank_id": "{org:branch_a}"}, rest=422),
     E("team.get", "GET", "/api/v1/teams/{team:a}", TEAM_A_READERS, ALL - TEAM_READERS),
     E("team.get.other_bank", "GET", "/api/v1/teams/{team:b}", TEAM_B_READERS, ALL - TEAM_READERS),
+    E("team.get.outside_region", "GET", "/api/v1/teams/{team:l}", TEAM_L_READERS, ALL - TEAM_READERS),
     E("team.members.add", "POST", "/api/v1/teams/{team:a}/members", A_WRITERS, ALL - WRITERS,
       {"user_id": "{user:grid_a}"}),
     E("team.members.add.other_bank", "POST", "/api/v1/teams/{team:b}/members", {"sup_b", "admin"},
@@ -343,7 +348,8 @@ def fieldwork(app, world):
                 inspection_id=insp.id, point_id=insp.point_id, item="fee_list_posted",
                 deadline=date.today() + timedelta(days=15), status="fixed", fix="已张贴", fixed_at=now)
         teams = {"a": Team(name="科尔沁流动服务队", bank_id=world.orgs["branch_a"]),
-                 "b": Team(name="科左中旗流动服务队", bank_id=world.orgs["bank_b"])}
+                 "b": Team(name="科左中旗流动服务队", bank_id=world.orgs["bank_b"]),
+                 "l": Team(name="和平区流动服务队", bank_id=world.orgs["bank_b"])}
         trainings = {
             key: Training(topic=f"反诈知识培训 {key}", held_on=date(2025, 3, 1), bank_id=world.orgs[bank],
                           created_by=u[sup])
@@ -357,6 +363,8 @@ def fieldwork(app, world):
             db.session.add(TeamMember(team_id=teams[key].id, user_id=u[member]))
             plans[key] = PlannedVisit(team_id=teams[key].id, village_code=village,
                                       planned_on=date.today(), created_by=u[sup])
+        plans["l"] = PlannedVisit(team_id=teams["l"].id, village_code="210102001001",
+                                  planned_on=date.today(), created_by=u["sup_b"])
         db.session.add_all(plans.values())
         # A training long ago for grid_a and keeper_b: everyone is still due one.
         db.session.add_all([TrainingAttendee(training_id=trainings["a"].id, user_id=u["grid_a"]),

@@ -18,6 +18,7 @@ from app.models import (
     FieldVisit,
     GridAssignment,
     Organisation,
+    PlannedVisit,
     Region,
     RiskAlert,
     ServicePoint,
@@ -360,11 +361,19 @@ def request_scope(user: User) -> ColumnElement[bool]:
 
 
 def team_scope(user: User) -> ColumnElement[bool]:
-    """Teams: admins and regulators all (a bank's teams and their plans are reported to
-    the People's Bank, like its points); a supervisor her bank subtree's; a field agent
-    the teams she belongs to."""
-    if user.role in ("admin", "regulator"):
+    """Teams: admins all; a regulator the teams working in her region (a planned visit
+    there, or a member placed in one of its counties), whichever bank runs them; a
+    supervisor her bank subtree's; a field agent the teams she belongs to."""
+    if user.role == "admin":
         return true()
+    if user.role == "regulator":
+        prefix = region_prefix(user.org.region_code if user.org else None)
+        if not prefix:
+            return false()
+        planned = select(PlannedVisit.team_id).where(PlannedVisit.village_code.startswith(prefix))
+        placed = (select(TeamMember.team_id).join(User, User.id == TeamMember.user_id)
+                  .where(User.county_code.startswith(prefix)))
+        return or_(Team.id.in_(planned), Team.id.in_(placed))
     if user.role == "supervisor" and user.org is not None:
         banks = select(Organisation.id).where(Organisation.path.startswith(user.org.path))
         return Team.bank_id.in_(banks)

@@ -7,7 +7,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.scope import bank_for_write, require, team_scope, user_scope
+from app.auth.scope import bank_for_write, require, team_scope, user_scope, village_scope
 from app.core.exceptions import Conflict, InvalidField, NotFound
 from app.core.fields import MAX_ID
 from app.core.paging import paginate
@@ -103,9 +103,12 @@ def _plans(team_id):
 
 
 def list_plans(user, team_id, args):
-    """The team's plans in the period, each done or not, with the totals."""
+    """The team's plans in the period, each done or not, with the totals (a regulator's:
+    those in her region)."""
     get_team(user, team_id)
     stmt = _plans(team_id)
+    if user.role == "regulator":
+        stmt = stmt.where(village_scope(user, PlannedVisit.village_code))
     if args.get("date_from"):
         stmt = stmt.where(PlannedVisit.planned_on >= args["date_from"])
     if args.get("date_to"):
