@@ -8,6 +8,7 @@ The fixtures (chromium, gunicorn_server, phone) reach every test module through
 is a second definition, and a second session-wide Playwright cannot start beside the
 first.
 """
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,30 @@ def load_probes(page, *modules):
     server answers, they come from the HTTP cache (an hour) with no signal."""
     for module in modules or ("/static/js/store.js",):
         page.evaluate(f"async () => {{ await import('{module}'); }}")
+
+
+def wait_until(page, condition, what, timeout=30):
+    """Poll a condition while Playwright keeps dispatching the browser's events."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        page.wait_for_timeout(50)
+
+
+def background_sync(context, origin):
+    """Fire the service worker's Background Sync event (tag `outbox`) as Chromium does when
+    the network comes back, with no page of the app open; returns the blank page used to
+    reach the worker (keep polling through it)."""
+    blank = context.new_page()
+    cdp = context.new_cdp_session(blank)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    wait_until(blank, lambda: any(not r.get("isDeleted") for r in registrations), "the worker is listed")
+    registration = next(r for r in registrations if not r.get("isDeleted"))
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": origin, "registrationId": registration["registrationId"],
+        "tag": "outbox", "lastChance": False,
+    })
+    return blank

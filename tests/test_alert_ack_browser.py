@@ -2,14 +2,14 @@
 kept on the phone (through a reload with no server), shown as 已确认, and reaches the
 server with her next sync as one `alert_ack` record, once."""
 import re
-import time
 
 import pytest
 from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import load_probes, screenshot, sign_in, wait_for_service_worker
+from tests.browser import (
+    background_sync, load_probes, screenshot, sign_in, wait_for_service_worker, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -48,15 +48,6 @@ def local_acks(page):
         const store = await import('{STORE}');
         return (await store.db()).getAll('acks');
     }}""")
-
-
-def wait_until(page, condition, what, timeout=30):
-    """Poll a condition while Playwright keeps dispatching the browser's events."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        page.wait_for_timeout(50)
 
 
 def alert_item(page, alert_id):
@@ -148,18 +139,8 @@ def test_background_sync_sends_the_acknowledgement_with_the_app_closed(app, worl
     [saved] = local_acks(page)
     page.close()  # she put the phone away
 
-    blank = phone.new_page()
-    cdp = phone.new_cdp_session(blank)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    wait_until(blank, lambda: any(not r.get("isDeleted") for r in registrations), "the worker is listed")
-    registration = next(r for r in registrations if not r.get("isDeleted"))
     gunicorn_server.start()
-    cdp.send("ServiceWorker.dispatchSyncEvent", {
-        "origin": gunicorn_server.url, "registrationId": registration["registrationId"],
-        "tag": "outbox", "lastChance": False,
-    })
+    blank = background_sync(phone, gunicorn_server.url)
     wait_until(blank, lambda: len(ack_rows(app)) == 1, "the acknowledgement reached the server")
     assert ack_rows(app) == [{"id": saved["id"], "alert_id": alert_id, "user_id": world.users["keeper_a"]}]
 

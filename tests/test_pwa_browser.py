@@ -5,7 +5,6 @@ and the records reach the database exactly once when the server is back.
 """
 import re
 import shutil
-import time
 import uuid
 
 import pytest
@@ -16,11 +15,13 @@ from tests import factories
 from tests.browser import (
     ROOT,
     GunicornServer,
+    background_sync,
     load_probes,
     new_phone,
     screenshot,
     sign_in,
     wait_for_service_worker,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -68,15 +69,6 @@ def ledger_rows(app, point_id=None):
         rows = db.session.execute(text(sql), params).mappings().all()
         db.session.remove()
     return [dict(r) for r in rows]
-
-
-def wait_until(page, condition, what, timeout=30):
-    """Poll a condition while Playwright keeps dispatching the browser's events."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        page.wait_for_timeout(50)
 
 
 def banner_text(page):
@@ -393,18 +385,8 @@ def test_background_sync_sends_the_outbox_with_the_app_closed(app, world, phone,
     queued = sorted(e["id"] for e in local_entries(page))
     page.close()  # she put the phone away
 
-    blank = phone.new_page()
-    cdp = phone.new_cdp_session(blank)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    wait_until(blank, lambda: any(not r.get("isDeleted") for r in registrations), "the worker is listed")
-    registration = next(r for r in registrations if not r.get("isDeleted"))
     gunicorn_server.start()
-    cdp.send("ServiceWorker.dispatchSyncEvent", {
-        "origin": gunicorn_server.url, "registrationId": registration["registrationId"],
-        "tag": "outbox", "lastChance": False,
-    })
+    blank = background_sync(phone, gunicorn_server.url)
     wait_until(blank, lambda: len(ledger_rows(app)) == 2, "the outbox reached the server")
     assert sorted(r["id"] for r in ledger_rows(app)) == queued
 
