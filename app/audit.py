@@ -29,6 +29,15 @@ def record_change(actor, action, entity, entity_id, before, after, county_code=N
     return event
 
 
+def record_update(actor, action, entity, record, fields, county_code, **change):
+    """Set `change` on `record` and add its AuditEvent, with the named fields before and
+    after; the caller commits."""
+    before = snapshot(record, fields)
+    for name, value in change.items():
+        setattr(record, name, value)
+    return record_change(actor, action, entity, record.id, before, snapshot(record, fields), county_code)
+
+
 def snapshot(record, fields) -> dict:
     """The named attributes of a record as they are now, for an event's before/after."""
     return {name: getattr(record, name) for name in fields}

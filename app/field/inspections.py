@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from app.audit import record_change, snapshot
+from app.audit import record_update
 from app.auth.scope import point_scope, require
 from app.core.clock import business_day, today
 from app.core.exceptions import Conflict, NotFound
@@ -206,12 +206,8 @@ FINDING_AUDITED = ("status", "fix", "fixed_at", "verified_by", "verified_at")
 
 
 def _step(user, finding, action, **change):
-    before = snapshot(finding, FINDING_AUDITED)
-    for name, value in change.items():
-        setattr(finding, name, value)
     county = db.session.scalar(select(ServicePoint.county_code).where(ServicePoint.id == finding.point_id))
-    record_change(user, action, "inspection_finding", finding.id, before,
-                  snapshot(finding, FINDING_AUDITED), county)
+    record_update(user, action, "inspection_finding", finding, FINDING_AUDITED, county, **change)
     db.session.commit()
     return finding
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from app.audit import record_change, snapshot
+from app.audit import record_update
 from app.auth.scope import request_scope, require, user_scope
 from app.core.clock import today
 from app.core.exceptions import Conflict, Forbidden, InvalidField, NotFound
@@ -23,6 +23,7 @@ from app.core.paging import paginate
 from app.extensions import db
 from app.models import Region, User, VillagerRequest
 from app.models.field import REQUEST_CATEGORIES
+from app.registry.regions.services import village
 from app.sync import records as rec
 
 RECORD_TYPE = "request"
@@ -36,13 +37,6 @@ AUDITED = ("status", "assignee_id", "resolution", "resolved_at", "feedback", "sa
 
 def _hash(*parts) -> str:
     return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
-
-
-def _village(code, field="village_code"):
-    exists = db.session.scalar(select(Region.code).where(Region.code == code, Region.level == "village"))
-    if exists is None:
-        raise InvalidField(field, "无此村 no such village")
-    return code
 
 
 def _row(user, rid, values, taken_at, device_hash):
@@ -133,7 +127,7 @@ def apply(user, items, results, result):
 
 def create(user, data):
     require(user, "requests.create")
-    _village(data["village_code"])
+    village(data["village_code"])
     if data.get("visit_id") is not None:
         data = {**data, "visit_id": str(data["visit_id"])}
     now = datetime.now(UTC)
@@ -199,11 +193,7 @@ def _load(user, request_id):
 def _step(user, req, action, **change):
     """Apply one step of the loop to `req` with its audit event, commit, and answer the
     request as the lists show it."""
-    before = snapshot(req, AUDITED)
-    for name, value in change.items():
-        setattr(req, name, value)
-    record_change(user, action, "villager_request", req.id, before, snapshot(req, AUDITED),
-                  req.county_code)
+    record_update(user, action, "villager_request", req, AUDITED, req.county_code, **change)
     db.session.commit()
     return get(user, req.id)
 

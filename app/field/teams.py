@@ -13,6 +13,7 @@ from app.core.fields import MAX_ID
 from app.core.paging import paginate
 from app.extensions import db
 from app.models import FieldVisit, Organisation, PlannedVisit, Region, Team, TeamMember, User
+from app.registry.regions.services import village
 
 MEMBER_ROLES = ("field_agent", "grid_worker")
 
@@ -79,12 +80,8 @@ def _done():
 def add_plan(user, team_id, data):
     require(user, "teams.write")
     get_team(user, team_id)
-    village = db.session.scalar(select(Region.code).where(
-        Region.code == data["village_code"], Region.level == "village"))
-    if village is None:
-        raise InvalidField("village_code", "无此村 no such village")
-    plan = PlannedVisit(team_id=team_id, village_code=village, planned_on=data["planned_on"],
-                        created_by=user.id)
+    plan = PlannedVisit(team_id=team_id, village_code=village(data["village_code"]),
+                        planned_on=data["planned_on"], created_by=user.id)
     db.session.add(plan)
     try:
         db.session.commit()

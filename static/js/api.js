@@ -65,5 +65,9 @@ export const logout = (token) => call('POST', '/api/v1/auth/logout', { token });
 export const push = (token, deviceId, records) =>
   call('POST', '/api/v1/sync/push', { token, json: { device_id: deviceId, records } });
 
+/** A field worker's pull: her villages, points, alerts, open requests and own records. */
+export const fieldPull = (token, cursor) =>
+  call('GET', `/api/v1/field/pull?cursor=${encodeURIComponent(cursor)}`, { token });
+
 export const pull = (token, cursor) =>
   call('GET', `/api/v1/sync/pull${cursor != null ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { token });

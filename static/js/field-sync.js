@@ -4,34 +4,13 @@
 //
 // A record leaves the queue only on the server's answer for that record; a failed
 // request leaves everything queued for the next try.
-import { ApiError } from './api.js';
+import * as api from './api.js';
 import * as fstore from './field-store.js';
 
 const BATCH_SIZE = 500;
 const LOCK = 'zhunong-field-sync';
 const MAX_PULL_PAGES = 20;
-const TIMEOUT_MS = 20000;
 const KEEP_PULLED_MS = 2 * 86_400_000;
-
-async function call(method, path, token, json) {
-  const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
-  if (json !== undefined) headers['Content-Type'] = 'application/json';
-  let response;
-  try {
-    response = await fetch(path, {
-      method, headers, cache: 'no-store', signal: AbortSignal.timeout(TIMEOUT_MS),
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-  } catch {
-    throw new ApiError(0, '无法连接服务器 Server unreachable');
-  }
-  let body = null;
-  try { body = await response.json(); } catch { /* empty body */ }
-  if (!response.ok) {
-    throw new ApiError(response.status, (body && body.error && body.error.message) || `HTTP ${response.status}`, body);
-  }
-  return body;
-}
 
 /** Push then pull, one at a time across tabs. Resolves {status: 'ok'|'failed'|'auth', error}. */
 export async function syncField(session, deviceId) {
@@ -44,16 +23,14 @@ async function syncOnce(session, deviceId) {
     const queued = await fstore.queued(session.user.id);
     for (let i = 0; i < queued.length; i += BATCH_SIZE) {
       const batch = queued.slice(i, i + BATCH_SIZE);
-      const body = await call('POST', '/api/v1/sync/push', session.token, {
-        device_id: deviceId,
-        records: batch.map((r) => ({ id: r.id, type: r.type, data: r.data })),
-      });
+      const body = await api.push(session.token, deviceId,
+        batch.map((r) => ({ id: r.id, type: r.type, data: r.data })));
       const ids = new Set(batch.map((r) => r.id));
       await fstore.applyResults(((body && body.results) || []).filter((r) => r && ids.has(r.id)));
     }
     await pullOnce(session);
   } catch (err) {
-    const status = err instanceof ApiError && err.status === 401 ? 'auth' : 'failed';
+    const status = err instanceof api.ApiError && err.status === 401 ? 'auth' : 'failed';
     await fstore.put('sync_status', { status, error: String(err.message || err), at: Date.now() });
     return { status, error: err.message };
   }
@@ -67,7 +44,7 @@ async function pullOnce(session) {
   let body = null;
   const recent = Date.now() - KEEP_PULLED_MS;
   for (let page = 0; page < MAX_PULL_PAGES; page += 1) {
-    body = await call('GET', `/api/v1/field/pull?cursor=${encodeURIComponent(cursor)}`, session.token);
+    body = await api.fieldPull(session.token, cursor);
     // Her records from the last two days, whichever phone saved them, so today's list
     // is whole; older ones stay on the server.
     await fstore.remember((body.records || []).map((r) => ({

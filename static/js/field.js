@@ -5,8 +5,8 @@
 // The village is found from the GPS fix inside the village boundaries she pulled; with
 // no fix, or a fix outside them, she picks one of her villages, and the screen and the
 // visit record both say which ('gps' or 'picked').
-import { currentLang } from './i18n.js';
-import { formatFen, isoWithOffset, maskCard, shanghaiTime, yuanToFen } from './ledger.js';
+import { currentLang, refusedField } from './i18n.js';
+import { formatFen, isoWithOffset, maskCard, shanghaiDay, shanghaiTime, yuanToFen } from './ledger.js';
 import * as fstore from './field-store.js';
 import { villageAt } from './field-geo.js';
 import { FIELD_WORDS, INSPECTION_ITEMS, REQUEST_CATEGORIES } from './field-words.js';
@@ -347,13 +347,6 @@ async function saveInspection(form, error) {
   sync();
 }
 
-/** Midnight of today in Shanghai, as epoch milliseconds (China keeps no summer time). */
-function shanghaiMidnight(now = Date.now()) {
-  const day = 86_400_000;
-  const offset = 8 * 3_600_000;
-  return now - ((now + offset) % day);
-}
-
 // The server's reason starts with the field it refused ("data.visit_id: …"): that part is
 // stable and says it in her language; the server's own sentence is not shown.
 const WHY = {
@@ -364,8 +357,7 @@ const WHY = {
 
 function refusal(r) {
   if (r.sync.state === 'conflict') return w('why_conflict');
-  const field = String(r.sync.reason || '').split(':')[0].trim().replace(/^data\./, '');
-  return w(WHY[field] || 'why_other');
+  return w(WHY[refusedField(r.sync.reason)] || 'why_other');
 }
 
 function describe(r) {
@@ -386,7 +378,7 @@ async function render({ full = true } = {}) {
   if (!root.firstElementChild) full = true;
   const [pull, visit, waiting, refused, recent] = await Promise.all([
     fstore.get('pull'), fstore.get('open_visit'), fstore.queued(state.session.user.id),
-    fstore.inState('rejected', 'conflict'), fstore.since(shanghaiMidnight()),
+    fstore.inState('rejected', 'conflict'), fstore.since(Date.now() - 36 * 3_600_000),
   ]);
   const villages = (pull && pull.villages) || [];
   document.querySelector('.bar h1').textContent = w(`title_${channel()}`);
@@ -471,7 +463,9 @@ async function render({ full = true } = {}) {
   const openRequests = ((pull && pull.requests) || []).map((q) => `<li class="record${q.overdue ? ' overdue' : ''}" data-request="${esc(q.id)}">
     <b>${w(`cat_${q.category}`)}</b> · ${esc(names.get(q.village_code) || q.village_code)} · ${w(`st_${q.status}`)}
     <br><small>${esc(q.text)}</small><br><small>${q.overdue ? `<span class="badge overdue">${w('overdue')}</span> ` : ''}${esc(w('due_on', { d: q.deadline }))}</small></li>`).join('');
-  const todays = recent.filter((r) => r.user_id === state.session.user.id && r.sync.state === 'synced');
+  const today = shanghaiDay(Date.now());
+  const todays = recent.filter((r) => r.user_id === state.session.user.id && r.sync.state === 'synced'
+    && shanghaiDay(r.saved_at) === today);
   const synced = todays.map((r) => `<li class="record" data-id="${r.id}">${shanghaiTime(r.saved_at)} ${describe(r)}</li>`).join('');
   const lists = `
     ${synced ? `<details class="today"><summary>${w('today', { n: todays.length })}</summary>

@@ -321,11 +321,16 @@ export function errorKey(errOrCode) {
   return `api_${code}` in STRINGS.zh ? `api_${code}` : 'api_error';
 }
 
+/** The field a server's refusal names ("data.voucher_no: …" → "voucher_no"). */
+export function refusedField(reason) {
+  return String(reason || '').split(':')[0].trim().replace(/^data\./, '');
+}
+
 /** A refused record's reason ("data.voucher_no: …" from the server, or its status) in words:
  *  the field before the colon is the stable part, the server's sentence is not shown. */
 export function refusalText(state, reason) {
   if (state === 'conflict') return t('refused_conflict');
-  const field = String(reason || '').split(':')[0].trim().replace(/^data\./, '');
+  const field = refusedField(reason);
   const key = { lon: 'position', lat: 'position' }[field] || field;
   return `refused_${key}` in STRINGS[lang] ? t(`refused_${key}`) : t('refused_other');
 }

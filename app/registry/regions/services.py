@@ -74,6 +74,14 @@ def publishing_region(user, data, field="region_prefix"):
     return prefix
 
 
+def village(code, field="village_code"):
+    """The code of an existing village, else InvalidField on `field`."""
+    found = db.session.scalar(select(Region.code).where(Region.code == code, Region.level == "village"))
+    if found is None:
+        raise InvalidField(field, "无此村 no such village")
+    return found
+
+
 def county_of(prefix):
     """The county of a region prefix, for the audit row; None above county level."""
     return prefix[:6] if len(prefix) >= 6 else None

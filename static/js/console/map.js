@@ -17,6 +17,18 @@ function load() {
   return Promise.all([library, settings]);
 }
 
+/** [maplibregl, config] for a map in `container`, or null (and a note in its place) when
+ *  the library cannot load. */
+async function loadInto(container) {
+  container.classList.add('map');
+  try {
+    return await load();
+  } catch {
+    container.replaceChildren(h('p', { class: 'muted' }, ct('map_unavailable')));
+    return null;
+  }
+}
+
 /** The points of an API page as a GeoJSON FeatureCollection. */
 export function toGeoJSON(points) {
   return {
@@ -46,15 +58,9 @@ function style(config) {
 /** Draw `points` in `container`; resolves to the map (null when WebGL is missing).
  *  `onPick(id)` is called when a point is clicked. */
 export async function pointsMap(container, points, { onPick, single = false } = {}) {
-  container.classList.add('map');
-  let maplibregl;
-  let config;
-  try {
-    [maplibregl, config] = await load();
-  } catch {
-    container.replaceChildren(h('p', { class: 'muted' }, ct('map_unavailable')));
-    return null;
-  }
+  const loaded = await loadInto(container);
+  if (!loaded) return null;
+  const [maplibregl, config] = loaded;
   const data = toGeoJSON(points);
   let map;
   try {
@@ -142,15 +148,9 @@ function popupBody(props, layer) {
  *  map (null without WebGL). The container keeps the map as `container.map` (tests read
  *  the rendered features from it) and gets data-ready=true once the first tiles drew. */
 export async function coverageMap(container, { token, view, onSignedOut }) {
-  container.classList.add('map');
-  let maplibregl;
-  let config;
-  try {
-    [maplibregl, config] = await load();
-  } catch {
-    container.replaceChildren(h('p', { class: 'muted' }, ct('map_unavailable')));
-    return null;
-  }
+  const loaded = await loadInto(container);
+  if (!loaded) return null;
+  const [maplibregl, config] = loaded;
   const s = style(config);
   s.sources.villages = { type: 'vector', tiles: [tileUrl('villages')], minzoom: 0, maxzoom: 16 };
   s.sources.points = { type: 'vector', tiles: [tileUrl('points')], minzoom: 0, maxzoom: 16 };
