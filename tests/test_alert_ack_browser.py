@@ -4,6 +4,7 @@ server with her next sync as one `alert_ack` record, once."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from app.extensions import db
@@ -101,10 +102,12 @@ def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, ph
     assert ack_rows(app) == []
 
     # English: the same controls in English words.
+    # The alert list is redrawn from IndexedDB after the switch: wait for the words.
     page.click("#lang")
-    assert item.locator(".badge.alert-acked").inner_text() == "Acknowledged"
-    assert alert_item(page, other_id).locator("button[data-action=ack-alert]").inner_text() == "Read: acknowledge"
+    expect(item.locator(".badge.alert-acked")).to_have_text("Acknowledged")
+    expect(alert_item(page, other_id).locator("button[data-action=ack-alert]")).to_have_text("Read: acknowledge")
     page.click("#lang")
+    expect(item.locator(".badge.alert-acked")).to_have_text("已确认")
 
     gunicorn_server.start()
     page.click("#view-register button[data-action=sync]")

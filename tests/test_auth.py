@@ -1,6 +1,8 @@
 """Sign-in, tokens, revocation, rate limiting and the error shape."""
 from app import create_app
 from app.config import TestConfig
+from app.core.fields import contains_card_number
+from tests import factories
 
 
 def test_healthz_reports_database(client):
@@ -25,6 +27,28 @@ def test_wrong_password_and_unknown_user_look_the_same(client, world):
     assert a.status_code == b.status_code == 401
     assert a.get_json() == b.get_json()
     assert a.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_every_phone_id_the_app_makes_signs_in_and_syncs(client, world):
+    """The PWA names itself by crypto.randomUUID(). About one UUID in 350 lines up, across
+    its dashes, 13-19 decimal digits that pass Luhn; such a phone is still a phone, not a
+    card number, and must sign in and sync. A card number given as the id is still refused."""
+    unlucky = "7ee5e857-3489-4498-9143-40ff813fb5cd"  # 8573489449891434 0 passes Luhn
+    assert contains_card_number(unlucky)
+    resp = client.post("/api/v1/auth/login", json={
+        "username": "keeper_a", "password": factories.PASSWORD, "device_id": unlucky})
+    assert resp.status_code == 200, resp.get_json()
+    token = {"Authorization": f"Bearer {resp.get_json()['token']}"}
+    resp = client.post("/api/v1/sync/push", json={"device_id": unlucky, "records": []}, headers=token)
+    assert resp.status_code == 200, resp.get_json()
+
+    for card in ("4111111111111111", "6222-0212-3456-7894", "62220212-3456-7894-0000"):
+        resp = client.post("/api/v1/auth/login", json={
+            "username": "keeper_a", "password": factories.PASSWORD, "device_id": card})
+        assert resp.status_code == 422, card
+        assert "device_id" in resp.get_json()["error"]["fields"]
+        resp = client.post("/api/v1/sync/push", json={"device_id": card, "records": []}, headers=token)
+        assert resp.status_code == 422, card
 
 
 def test_missing_fields_name_the_field(client):

@@ -8,6 +8,7 @@ import shutil
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from app.extensions import db
@@ -707,7 +708,8 @@ def test_one_language_at_a_time_flags_in_words_and_voids_traced(app, world, chro
     page.click("#lang")
     assert page.evaluate("document.documentElement.lang") == "en"
     page.wait_for_selector("#sync-status:has-text('Sync failed: Cannot reach the server.')")
-    assert page.locator("#view-outbox .storage-warning").inner_text().startswith("2 records are only on this phone")
+    # The lists are redrawn from IndexedDB after the switch: wait for their words.
+    expect(page.locator("#view-outbox .storage-warning")).to_have_text(re.compile(r"^2 records are only on this phone"))
     assert_one_language(page, "en")
     page.click("#tabs a[data-view=today]")
     flagged.locator(".flags li:has-text('Amount is not a multiple of 10 yuan.')").wait_for()

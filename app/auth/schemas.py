@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields
 
-from app.core.fields import Text
+from app.core.fields import DeviceId, Text
 
 from app.auth.scope import PERMISSIONS
 
@@ -9,8 +9,8 @@ class LoginSchema(Schema):
     username = Text(64, min_length=1, required=True)
     # Hashed and compared, never stored or shown: the one text that may be any digits.
     password = Text(200, min_length=1, required=True, load_only=True, allow_card=True)
-    device_id = Text(
-        64, min_length=8,
+    device_id = DeviceId(
+        min_length=8,
         metadata={"description": "Client-generated device id; registers the phone for revocation"},
     )
     device_label = Text(100)

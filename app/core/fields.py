@@ -133,6 +133,23 @@ def Text(max_length, min_length=0, *, allow_card=False, **kwargs):
     return fields.String(validate=checks, **kwargs)
 
 
+# The canonical text form of a UUID (8-4-4-4-12 hex digits), as crypto.randomUUID writes it.
+_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def _no_card_number_unless_uuid(value):
+    if not _UUID.fullmatch(value):
+        _no_card_number(value)
+
+
+def DeviceId(min_length=0, **kwargs):
+    """A phone's own identifier, made once on the phone (crypto.randomUUID). A UUID is a
+    machine identifier, not a card written out, yet its hex groups joined across the dashes
+    line up 13 to 19 decimal digits that pass Luhn for about one phone in 350: such a phone
+    must still sign in and sync. Anything that is not a UUID is checked like any text."""
+    return Text(64, min_length, allow_card=True, validate=_no_card_number_unless_uuid, **kwargs)
+
+
 def Day(**kwargs):
     """A calendar date within EARLIEST_DATE .. LATEST_DATE."""
     checks = [

@@ -7,7 +7,7 @@ the whole batch.
 from marshmallow import Schema, fields, validate
 
 from app.alerts.schemas import RiskAlertSchema
-from app.core.fields import Text
+from app.core.fields import DeviceId
 from app.ledger.schemas import LedgerRecordSchema
 from app.limits.schemas import LimitRuleSchema
 from app.models.ledger import CHANNELS, LEDGER_KINDS
@@ -50,7 +50,7 @@ class PushRecordSchema(Schema):
 
 
 class PushSchema(Schema):
-    device_id = Text(64, allow_none=True)
+    device_id = DeviceId(allow_none=True)
     # Raw items: each record is checked on its own so one bad record never fails the batch.
     records = fields.List(
         # allow_none: a null record is one bad record, answered "rejected" on its own.
