@@ -10,11 +10,12 @@ parallel 43.6 N, where a degree of longitude is 111,320 x cos(43.6) = 80,620 m:
   V5 团结村 (another county, 150521) lon 123.40, 89 km away      -> uncovered
   长白村 (Shenyang, 210102) with its own active point             -> never recomputed here
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 
+from app.core.clock import today
 from app.coverage.models import village_coverage as vc
 from app.extensions import db
 from app.models import LedgerDaily, Organisation
@@ -54,8 +55,8 @@ def township(app):
         other = f.make_org("中国邮政储蓄银行", "bank_head_office")
         regulator = f.make_org("中国人民银行通辽市分行", "regulator", region=tl)
         p1 = f.make_point(bank, villages["前进村"], "前进村服务点", 122.301, 43.601,
-                          opened_on=date.today() - timedelta(days=400),
-                          status_since=date.today() - timedelta(days=400))
+                          opened_on=today() - timedelta(days=400),
+                          status_since=today() - timedelta(days=400))
         p4 = f.make_point(other, villages["东风村"], "东风村服务点", 122.451, 43.601, status="suspended")
         f.make_point(other, far, "长白村服务点", 123.401, 41.701)
         grid = f.make_user("grid_1", "grid_worker", org=bank, county_code="150502")
@@ -227,7 +228,7 @@ def test_dormant_points(client, login, township, app):
     body = client.get("/api/v1/coverage/dormant-points", headers=headers).get_json()
     assert [p["id"] for p in body["items"]] == [township["p1"]]
     with app.app_context():
-        db.session.add(LedgerDaily(point_id=township["p1"], day=date.today() - timedelta(days=10),
+        db.session.add(LedgerDaily(point_id=township["p1"], day=today() - timedelta(days=10),
                                    kind="withdrawal", county_code="150502", count=3, amount_fen=30000))
         db.session.commit()
     assert client.get("/api/v1/coverage/dormant-points", headers=headers).get_json()["total"] == 0

@@ -4,10 +4,12 @@ acknowledges a risk alert, starts a visit (the phone's position lies inside 前�
 the app must pick it from the pulled boundary), records business, an anti-fraud talk and a villager's request,
 reloads offline, ends the visit; when the server is back everything arrives exactly once."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
+from app.core.clock import today
 from app.extensions import db
 from tests import factories
 from tests.browser import load_probes, screenshot, wait_for_service_worker
@@ -148,15 +150,13 @@ def test_field_agent_inspects_a_point_offline_and_sees_her_day(app, world, phone
     """A mobile-team member's home: what she saved today on another phone, the open
     requests of her county (the overdue one marked), and the inspection checklist, done
     with no signal and arriving once, each failed item a finding on the server."""
-    from datetime import date, timedelta
-
     from tests.field_support import V1, business, visit
     earlier = visit(V1, channel="mobile")
-    taken = (date.today() - timedelta(days=10)).isoformat()
+    taken = (today() - timedelta(days=10)).isoformat()
     overdue = {"id": "6f1c2d3e-4b5a-4c6d-8e7f-90a1b2c3d4e5", "type": "request", "data": {
         "village_code": V1, "visit_id": None, "category": "cash_service",
         "text": "村里取款点周末不开门", "taken_at": f"{taken}T10:00:00+08:00",
-        "deadline": (date.today() - timedelta(days=3)).isoformat()}}
+        "deadline": (today() - timedelta(days=3)).isoformat()}}
     pushed = client.post("/api/v1/sync/push", headers=login("field_a", device_id="other-phone"),
                          json={"records": [earlier, business(earlier, channel="mobile"), overdue]})
     assert [r["status"] for r in pushed.get_json()["results"]] == ["accepted"] * 3

@@ -1,8 +1,9 @@
 """Inspections: offline or online, each failed item a finding for the keeper with the
 bank's deadline; fix and verify; points due by the bank's interval; scoped."""
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from app.core.clock import today
 from app.extensions import db
 from app.models import InspectionPolicy
 from tests.field_support import audit_trail, count
@@ -29,7 +30,7 @@ def test_offline_inspection_arrives_once_with_its_findings(client, world, login,
     findings = client.get("/api/v1/findings", headers=login("keeper_a")).get_json()["items"]
     assert {f["item"] for f in findings} == {"signage", "fee_list_posted"}
     # The default: 15 days to fix.
-    assert findings[0]["deadline"] == (date.today() + timedelta(days=15)).isoformat()
+    assert findings[0]["deadline"] == (today() + timedelta(days=15)).isoformat()
 
 
 def test_bad_inspections_refused_alone(client, world, login, app):
@@ -59,7 +60,7 @@ def test_fix_then_verify_with_the_banks_deadline(client, world, login, app):
         "point_id": world.points["a2"], "failed_items": ["register_kept"]}, headers=login("sup_a"))
     assert created.status_code == 201, created.get_json()
     [finding] = created.get_json()["findings"]
-    assert finding["deadline"] == (date.today() + timedelta(days=7)).isoformat()
+    assert finding["deadline"] == (today() + timedelta(days=7)).isoformat()
     fid = finding["id"]
     sup = login("sup_a")
     assert client.post(f"/api/v1/findings/{fid}/verify", headers=sup).status_code == 409

@@ -1,10 +1,11 @@
 """Villagers' requests: taken offline on a visit or online, assigned, resolved, closed
 with feedback; overdue ones first; scoped; bad input refused with the field at fault."""
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from app.core.clock import today
 from app.extensions import db
 from tests.field_support import V1, V3, audit_trail, count, visit
 from tests.sync_support import push
@@ -14,7 +15,7 @@ REQUESTS = "/api/v1/requests"
 
 def request_record(village=V1, rid=None, **data):
     body = {"village_code": village, "category": "card_service", "text": "王大爷的社保卡密码锁了，想在村里办解锁。",
-            "deadline": (date.today() + timedelta(days=7)).isoformat(),
+            "deadline": (today() + timedelta(days=7)).isoformat(),
             "taken_at": datetime.now(UTC).astimezone().isoformat(timespec="seconds"), "visit_id": None}
     body.update(data)
     return {"id": rid or str(uuid.uuid4()), "type": "request", "data": body}
@@ -67,7 +68,7 @@ def test_closed_loop_assign_resolve_close(client, world, login, app):
     keeper = login("keeper_a")
     created = client.post(REQUESTS, json={
         "village_code": V1, "category": "complaint", "text": "机具经常断网，取不了钱。",
-        "deadline": (date.today() + timedelta(days=3)).isoformat()}, headers=keeper)
+        "deadline": (today() + timedelta(days=3)).isoformat()}, headers=keeper)
     assert created.status_code == 201, created.get_json()
     rid = created.get_json()["id"]
     assert created.get_json()["status"] == "open"
@@ -102,7 +103,7 @@ def test_closed_loop_assign_resolve_close(client, world, login, app):
 def test_scope_and_overdue_first(client, world, login, app):
     push(client, login("grid_a"), [request_record(V1)])
     push(client, login("grid_b"), [request_record(V3)])
-    late = request_record(V1, deadline=(date.today() + timedelta(days=1)).isoformat())
+    late = request_record(V1, deadline=(today() + timedelta(days=1)).isoformat())
     push(client, login("grid_a"), [late])
     with app.app_context():  # ten days pass
         db.session.execute(text("update villager_requests set deadline = deadline - 10 where id = :i"),
@@ -132,13 +133,13 @@ def test_scope_and_overdue_first(client, world, login, app):
 def test_online_create_says_which_field_is_wrong(client, world, login):
     headers = login("grid_a")
     bad = client.post(REQUESTS, json={"category": "other", "text": "x",
-                                      "deadline": date.today().isoformat()}, headers=headers)
+                                      "deadline": today().isoformat()}, headers=headers)
     assert bad.status_code == 422 and "village_code" in str(bad.get_json()["error"]["fields"])
     past = client.post(REQUESTS, json={"village_code": V1, "category": "other", "text": "x",
                                        "deadline": "2020-01-01"}, headers=headers)
     assert past.status_code == 422 and "deadline" in str(past.get_json()["error"]["fields"])
     assert client.post(REQUESTS, json={"village_code": V1, "category": "other", "text": "x",
-                                       "deadline": date.today().isoformat()},
+                                       "deadline": today().isoformat()},
                        headers=login("regulator")).status_code == 403
 
 

@@ -1,13 +1,15 @@
 """Training sessions and who is untrained or overdue, scoped by bank."""
-from datetime import date, timedelta
+from datetime import timedelta
+
+from app.core.clock import today
 
 TRAININGS = "/api/v1/trainings"
 
 
 def test_sessions_and_the_untrained(client, world, login):
     sup = login("sup_a")
-    recent = (date.today() - timedelta(days=30)).isoformat()
-    old = (date.today() - timedelta(days=400)).isoformat()
+    recent = (today() - timedelta(days=30)).isoformat()
+    old = (today() - timedelta(days=400)).isoformat()
     for topic, day, who in (("反假币与反诈骗", recent, ["keeper_a"]), ("助农取款业务规范", old, ["grid_a"])):
         resp = client.post(TRAININGS, json={"topic": topic, "held_on": day, "bank_id": world.orgs["bank_a"],
                                             "attendee_ids": [world.users[u] for u in who]}, headers=sup)
@@ -28,7 +30,7 @@ def test_sessions_and_the_untrained(client, world, login):
 
 def test_bad_sessions_say_why_and_roles(client, world, login):
     sup = login("sup_a")
-    base = {"topic": "培训", "held_on": date.today().isoformat(), "bank_id": world.orgs["bank_a"]}
+    base = {"topic": "培训", "held_on": today().isoformat(), "bank_id": world.orgs["bank_a"]}
     foreign = client.post(TRAININGS, json={**base, "attendee_ids": [world.users["keeper_b"]]}, headers=sup)
     assert foreign.status_code == 422 and "attendee_ids" in str(foreign.get_json()["error"]["fields"])
     staff = client.post(TRAININGS, json={**base, "attendee_ids": [world.users["sup_a"]]}, headers=sup)

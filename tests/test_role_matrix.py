@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from app.core.clock import today
 from app.extensions import db
 from app.models import (
     FieldVisit,
@@ -172,7 +173,7 @@ ENDPOINTS = [
     # Taken by whoever meets the villager, wherever; the regulator takes none.
     E("requests.create", "POST", "/api/v1/requests", EVERYONE_BUT_REGULATOR, {"regulator"},
       {"village_code": "150502001001", "category": "card_service", "text": "社保卡密码锁了",
-       "deadline": (date.today() + timedelta(days=7)).isoformat()}),
+       "deadline": (today() + timedelta(days=7)).isoformat()}),
     E("request.get", "GET", "/api/v1/requests/{request:a}", REQUEST_A_READERS),
     E("request.get.other_county", "GET", "/api/v1/requests/{request:b}", REQUEST_B_READERS),
     E("request.get.outside_region", "GET", "/api/v1/requests/{request:l}", REQUEST_L_READERS),
@@ -236,13 +237,13 @@ ENDPOINTS = [
     E("team.plans.other_bank", "GET", "/api/v1/teams/{team:b}/plans", TEAM_B_READERS, ALL - TEAM_READERS,
       sees=[seen("items", "id", "{plan:b}", TEAM_B_READERS)]),
     E("team.plans.add", "POST", "/api/v1/teams/{team:a}/plans", A_WRITERS, ALL - WRITERS,
-      {"village_code": "150502001002", "planned_on": (date.today() + timedelta(days=3)).isoformat()}),
+      {"village_code": "150502001002", "planned_on": (today() + timedelta(days=3)).isoformat()}),
     # trainings
     E("trainings.list", "GET", "/api/v1/trainings?limit=100", TRAINING_READERS, ALL - TRAINING_READERS,
       sees=[seen("items", "id", "{training:a}", {"sup_a", "regulator", "admin"}),
             seen("items", "id", "{training:b}", {"sup_b", "regulator", "admin"})]),
     E("trainings.create", "POST", "/api/v1/trainings", A_WRITERS, ALL - WRITERS,
-      {"topic": "反诈知识培训", "held_on": date.today().isoformat(), "bank_id": "{org:branch_a}",
+      {"topic": "反诈知识培训", "held_on": today().isoformat(), "bank_id": "{org:branch_a}",
        "attendee_ids": ["{user:keeper_a}", "{user:grid_a}"]}, rest=422),
     E("trainings.untrained", "GET", "/api/v1/trainings/untrained?limit=100", TRAINING_READERS,
       ALL - TRAINING_READERS,
@@ -325,7 +326,7 @@ def fieldwork(app, world):
             assignee = {"a": "field_a", "l": "field_b"}[name[0]] if state != "open" else None
             requests[name] = VillagerRequest(
                 id=str(uuid.uuid4()), village_code=village, county_code=village[:6],
-                category="card_service", text="社保卡密码锁了", deadline=date.today() + timedelta(days=7),
+                category="card_service", text="社保卡密码锁了", deadline=today() + timedelta(days=7),
                 status=state, created_by=u[who], bank_path=paths[branch], taken_at=now,
                 assignee_id=u[assignee] if assignee else None,
                 resolution="已解锁" if state == "resolved" else None,
@@ -343,10 +344,10 @@ def fieldwork(app, world):
         db.session.flush()
         for key, insp in inspections.items():
             findings[key] = Finding(inspection_id=insp.id, point_id=insp.point_id, item="signage",
-                                    deadline=date.today() + timedelta(days=15))
+                                    deadline=today() + timedelta(days=15))
             findings[f"{key}_fixed"] = Finding(
                 inspection_id=insp.id, point_id=insp.point_id, item="fee_list_posted",
-                deadline=date.today() + timedelta(days=15), status="fixed", fix="已张贴", fixed_at=now)
+                deadline=today() + timedelta(days=15), status="fixed", fix="已张贴", fixed_at=now)
         teams = {"a": Team(name="科尔沁流动服务队", bank_id=world.orgs["branch_a"]),
                  "b": Team(name="科左中旗流动服务队", bank_id=world.orgs["bank_b"]),
                  "l": Team(name="和平区流动服务队", bank_id=world.orgs["bank_b"])}
@@ -362,9 +363,9 @@ def fieldwork(app, world):
                                           ("b", "field_b", "150521001001", "sup_b")):
             db.session.add(TeamMember(team_id=teams[key].id, user_id=u[member]))
             plans[key] = PlannedVisit(team_id=teams[key].id, village_code=village,
-                                      planned_on=date.today(), created_by=u[sup])
+                                      planned_on=today(), created_by=u[sup])
         plans["l"] = PlannedVisit(team_id=teams["l"].id, village_code="210102001001",
-                                  planned_on=date.today(), created_by=u["sup_b"])
+                                  planned_on=today(), created_by=u["sup_b"])
         db.session.add_all(plans.values())
         # A training long ago for grid_a and keeper_b: everyone is still due one.
         db.session.add_all([TrainingAttendee(training_id=trainings["a"].id, user_id=u["grid_a"]),
