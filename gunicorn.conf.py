@@ -6,8 +6,8 @@
 - Errors and tracebacks go to the error log: the app's logger writes to gunicorn's error
   log handlers (app/__init__.py register_logging).
 - No `Server: gunicorn` header: it only tells an attacker what to look up.
-- Behind a TLS proxy, set FORWARDED_ALLOW_IPS to the proxy's address: gunicorn then takes
-  X-Forwarded-Proto from it, the app sees https, and sends HSTS (README, Deployment).
+- Behind a TLS proxy, set TRUSTED_PROXIES (app/config.py): the app then takes the client's
+  address and scheme from the proxy's X-Forwarded-* headers (README, Deployment).
 """
 import os
 import re

@@ -93,6 +93,12 @@ class Config:
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_MAX_BACKOFF_SECONDS = 15 * 60
 
+    # How many proxies (nginx, a load balancer) stand in front of the app and append to
+    # X-Forwarded-For / set X-Forwarded-Proto. Behind one, every request comes from the
+    # proxy's address, and the per-client count above would lock out a whole county after
+    # 20 typos. 0: the headers are ignored, so a client cannot pick its own address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+
     # Seconds a client is told to wait (Retry-After) when the database is unreachable.
     DB_RETRY_AFTER_SECONDS = 5
 

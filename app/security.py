@@ -12,6 +12,10 @@ On the way in (before any view or schema sees the request):
 - every string of the path, the JSON body, the query string and the form through one sanitiser
   (app.core.fields.storable_problem): 422 naming the field.
 
+Behind proxies (TRUSTED_PROXIES), the client's address and scheme come from the
+X-Forwarded-For and X-Forwarded-Proto they set; otherwise those headers are ignored, so
+a client cannot forge its address.
+
 On the way out: security headers on every response, and no caching of API answers (they
 carry personal data and are per user).
 """
@@ -20,6 +24,7 @@ import json
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.exceptions import InvalidFields
 from app.core.fields import storable_problem
@@ -179,7 +184,7 @@ def add_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:
-        # Only over TLS (behind a proxy: gunicorn.conf.py trusts its X-Forwarded-Proto):
+        # Only over TLS (behind a proxy: TRUSTED_PROXIES reads its X-Forwarded-Proto):
         # HSTS over plain HTTP is ignored by browsers and would mislead a reader.
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.path.startswith("/api") or request.path == "/healthz":
@@ -189,6 +194,11 @@ def add_headers(response):
 
 
 def register(app):
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted:
+        # The client's address and scheme as the proxies in front saw them: the sign-in
+        # throttle counts per phone, not per proxy, and HSTS goes out over TLS.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     app.json_provider_class = JSONProvider
     app.json = JSONProvider(app)
     app.before_request(check_request)

@@ -157,3 +157,37 @@ def test_one_client_trying_many_accounts_is_throttled(app, world, database_url):
                             json={"username": "grid_b", "password": "test-password-1"},
                             environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert elsewhere.status_code == 200
+
+
+def test_behind_a_proxy_each_phone_is_its_own_client(app, world, database_url):
+    """Behind nginx every request comes from the proxy's address. With TRUSTED_PROXIES=1
+    the throttle counts the address the proxy saw, so one phone guessing does not lock
+    out the county behind the same proxy, and the scheme it saw brings HSTS; without it,
+    a forged X-Forwarded-For changes nothing."""
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    def guesses(client, forwarded_for):
+        return [client.post("/api/v1/auth/login", json={"username": name, "password": "wrong"},
+                            environ_base=proxy,
+                            headers={"X-Forwarded-For": forwarded_for}).status_code
+                for name in ("keeper_a", "keeper_b", "grid_a", "grid_b")]
+
+    def config(trusted):
+        return type("Proxied", (TestConfig,), {
+            "SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_CLIENT_FAILURES_ALLOWED": 3,
+            "TRUSTED_PROXIES": trusted})
+
+    behind = create_app(config(1)).test_client()
+    assert guesses(behind, "198.51.100.7") == [401, 401, 401, 429]
+    other_phone = behind.post("/api/v1/auth/login",
+                              json={"username": "grid_b", "password": "test-password-1"},
+                              environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.9",
+                                                           "X-Forwarded-Proto": "https"})
+    assert other_phone.status_code == 200
+    assert other_phone.headers["Strict-Transport-Security"].startswith("max-age=")
+
+    direct = create_app(config(0)).test_client()
+    forged = [guesses(direct, f"192.0.2.{n}") for n in (1, 2)]
+    assert forged == [[401, 401, 401, 429], [429] * 4]  # one client: the proxy
+    assert "Strict-Transport-Security" not in direct.get(
+        "/healthz", environ_base=proxy, headers={"X-Forwarded-Proto": "https"}).headers
