@@ -355,6 +355,22 @@ def test_admin_deactivates_a_user_whose_phone_is_then_signed_out(app, world, des
     form.locator("select[name=parent_id]").select_option(label="　邮储银行科左中旗支行")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("ul.tree ul.tree ul.tree a:has-text('保康镇分理处')")
+    # Renamed: its kind and place in the tree stay; an empty name is refused next to the field.
+    page.click("ul.tree li:has(> a:has-text('保康镇分理处')) > button.edit-org")
+    form.locator("h2:has-text('保康镇分理处')").wait_for()
+    assert form.locator("select[name=kind]").is_disabled()
+    form.locator("input[name=name]").fill("")
+    form.locator("button[type=submit]").click()
+    form.locator("[data-error=name]:not(:empty)").wait_for()
+    form.locator("input[name=name]").fill("保康镇分理处（新址）")
+    form.locator("input[name=short_name]").fill("保康")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("ul.tree ul.tree ul.tree a:has-text('保康镇分理处（新址）')")
+    admin_token = client.post("/api/v1/auth/login", json={
+        "username": "admin", "password": factories.PASSWORD}).get_json()["token"]
+    renamed = client.get("/api/v1/banks?q=保康", headers={
+        "Authorization": f"Bearer {admin_token}"}).get_json()["items"]
+    assert [(b["name"], b["short_name"], b["kind"]) for b in renamed] == [("保康镇分理处（新址）", "保康", "bank_outlet")]
     page.click("#nav a:has-text('网格分配')")
     page.wait_for_selector("form.assign")
     page.select_option("form.assign select[name=user_id]", label="grid_b（grid_b）")

@@ -1,4 +1,5 @@
 // Building the console's DOM from elements and text nodes only: every value from the API is text.
+import { ct } from './strings.js';
 
 /** h('a', {href: '#x', class: 'btn'}, 'text', child, ...) */
 export function h(tag, attrs = {}, ...children) {
@@ -66,6 +67,29 @@ export function showFieldErrors(form, fields = {}) {
   const first = form.querySelector('[aria-invalid=true]');
   if (first) first.focus();
   return unplaced;
+}
+
+/** Send a form: `request()` is the API call, `done(answer)` what follows it. The API's
+ *  field errors appear next to the fields, the rest in the form's .form-error; offline,
+ *  she is told what she typed is still there; a 401 has already sent her to sign in. */
+export async function submitForm(form, request, done) {
+  const message = form.querySelector('.form-error');
+  const button = form.querySelector('button[type=submit]');
+  message.textContent = '';
+  clearFieldErrors(form);
+  button.disabled = true; // one tap, one request
+  try {
+    done(await request());
+  } catch (err) {
+    if (err.status === 401) return;
+    if (err.status === 0) message.textContent = ct('offline_kept');
+    else {
+      const rest = showFieldErrors(form, err.fields);
+      message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
+    }
+  } finally {
+    button.disabled = false;
+  }
 }
 
 export function clearFieldErrors(form) {

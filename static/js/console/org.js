@@ -1,12 +1,13 @@
-// Banks (the tree of head offices, branches and outlets) and grid assignments (which grid
+// Banks (the tree of head offices, branches and outlets: add, rename) and grid assignments (which grid
 // worker looks after which village: assign, end).
-import { get, post } from './api.js';
-import { clearFieldErrors, field, h, mount, select, showFieldErrors } from './dom.js';
+import { get, patch, post } from './api.js';
+import { field, h, mount, select, submitForm } from './dom.js';
 import { banks, invalidateBanks } from './points.js';
 import { ct } from './strings.js';
 
 export async function banksPage(ctx) {
   const list = await banks();
+  const form = ctx.may('banks.write') ? bankForm(ctx, list) : null;
   const byParent = new Map();
   for (const o of list) {
     const key = list.some((p) => p.id === o.parent_id) ? o.parent_id : null;
@@ -16,21 +17,27 @@ export async function banksPage(ctx) {
   const branch = (parent) => {
     const children = byParent.get(parent) || [];
     if (!children.length) return null;
-    return h('ul', { class: 'tree' }, children.map((o) => h('li', {},
+    return h('ul', { class: 'tree' }, children.map((o) => h('li', { 'data-org': o.id },
       h('a', { href: `#points?bank=${o.id}` }, o.name),
       h('span', { class: 'muted small' }, ` · ${ct(`okind_${o.kind}`)}${o.region_code ? ` · ${o.region_code}` : ''}`),
+      form ? h('button', { type: 'button', class: 'link edit-org', onclick: () => form.editBank(o) }, ct('edit')) : null,
       branch(o.id))));
   };
   mount(ctx.main, h('h1', {}, ct('nav_banks')), h('p', { class: 'muted' }, ct('banks_intro')),
     h('section', { class: 'card' }, branch(null)),
-    ctx.may('banks.write') ? bankForm(ctx, list) : null);
+    form);
 }
 
-/** Admins add a head office, or a branch or outlet below one. */
+/** Admins add a head office, or a branch or outlet below one; or rename one (its kind and
+ *  place in the tree stay: the API changes name, short name and region only). */
 function bankForm(ctx, list) {
   const kinds = ['bank_head_office', 'bank_branch', 'bank_outlet'];
+  let editing = null;
+  const title = h('h2', {}, ct('new_bank'));
+  const submitButton = h('button', { type: 'submit', class: 'primary' }, ct('create'));
+  const cancel = h('button', { type: 'button', hidden: true, onclick: () => ctx.go('banks') }, ct('cancel'));
   const form = h('form', { class: 'card new-bank', novalidate: true },
-    h('h2', {}, ct('new_bank')),
+    title,
     h('div', { class: 'grid3' },
       field(ct('name'), 'name'),
       field(ct('org_kind'), 'kind', { control: select('kind', kinds.map((k) => [k, ct(`okind_${k}`)]), 'bank_branch') }),
@@ -38,25 +45,34 @@ function bankForm(ctx, list) {
       field(ct('short_name'), 'short_name'),
       field(ct('region_code'), 'region_code', { inputmode: 'numeric' })),
     h('p', { class: 'error form-error', role: 'alert' }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, ct('create'))));
+    h('div', { class: 'actions' }, submitButton, cancel));
+  form.editBank = (o) => {
+    editing = o;
+    title.textContent = ct('edit_bank', { name: o.name });
+    submitButton.textContent = ct('save');
+    cancel.hidden = false;
+    form.kind.value = o.kind;
+    form.parent_id.value = o.parent_id == null ? '' : String(o.parent_id);
+    form.kind.disabled = form.parent_id.disabled = true;
+    for (const name of ['name', 'short_name', 'region_code']) form[name].value = o[name] ?? '';
+    form.scrollIntoView();
+    form.name.focus();
+  };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const body = { kind: form.kind.value };
-    for (const name of ['name', 'short_name', 'region_code']) if (form[name].value.trim()) body[name] = form[name].value.trim();
-    if (form.parent_id.value) body.parent_id = Number(form.parent_id.value);
-    const message = form.querySelector('.form-error');
-    message.textContent = '';
-    clearFieldErrors(form);
-    try {
-      await post('/banks', body);
-      invalidateBanks();
-      ctx.go('banks');
-    } catch (err) {
-      if (err.status === 401) return;
-      if (err.status === 0) { message.textContent = ct('offline_kept'); return; }
-      const rest = showFieldErrors(form, err.fields);
-      message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
+    const body = {};
+    for (const name of ['name', 'short_name', 'region_code']) {
+      const value = form[name].value.trim();
+      if (value) body[name] = value;
+      else if (editing && editing[name]) body[name] = null; // cleared on purpose
     }
+    if (!editing) {
+      body.kind = form.kind.value;
+      if (form.parent_id.value) body.parent_id = Number(form.parent_id.value);
+    }
+    await submitForm(form,
+      () => (editing ? patch(`/banks/${editing.id}`, body) : post('/banks', body)),
+      () => { invalidateBanks(); ctx.go('banks'); });
   });
   return form;
 }
@@ -129,21 +145,10 @@ function assignForm(ctx, workers) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, ct('assign'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const message = form.querySelector('.form-error');
-    message.textContent = '';
-    clearFieldErrors(form);
     const body = { village_code: village.value, replace: form.replace.checked };
     if (form.user_id.value) body.user_id = Number(form.user_id.value);
     if (form.starts_on.value) body.starts_on = form.starts_on.value;
-    try {
-      await post('/grid-assignments', body);
-      ctx.go('assignments');
-    } catch (err) {
-      if (err.status === 401) return;
-      if (err.status === 0) { message.textContent = ct('offline_kept'); return; }
-      const rest = showFieldErrors(form, err.fields);
-      message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
-    }
+    await submitForm(form, () => post('/grid-assignments', body), () => ctx.go('assignments'));
   });
   return form;
 }

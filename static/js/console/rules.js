@@ -2,7 +2,7 @@
 // and withdrawing alerts, adding and ending limit rules. A point's page shows the limits
 // in force at that point (limitsCard).
 import { get, post } from './api.js';
-import { clearFieldErrors, field, h, mount, select, showFieldErrors, when } from './dom.js';
+import { field, h, mount, select, submitForm, when } from './dom.js';
 import { ct } from './strings.js';
 
 const KINDS = ['withdrawal', 'balance_inquiry', 'transfer', 'cash_remittance', 'bill_payment'];
@@ -22,21 +22,6 @@ async function withNames(items) {
 }
 
 const yuan = (fen) => (fen === null || fen === undefined ? '—' : `${(fen / 100).toLocaleString('zh-CN')} ${ct('yuan')}`);
-
-/** Submit a form's body; the API's field errors appear next to the fields. */
-async function send(form, request, done) {
-  const message = form.querySelector('.form-error');
-  message.textContent = '';
-  clearFieldErrors(form);
-  try {
-    done(await request());
-  } catch (err) {
-    if (err.status === 401) return;
-    if (err.status === 0) { message.textContent = ct('offline_kept'); return; }
-    const rest = showFieldErrors(form, err.fields);
-    message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
-  }
-}
 
 function regionField(name) {
   const hidden = h('input', { type: 'hidden', name });
@@ -101,7 +86,7 @@ export async function alertsPage(ctx) {
       const body = { title: form.title.value.trim(), body: form.body.value.trim() };
       if (form.region_prefix.value) body.region_prefix = form.region_prefix.value;
       if (form.expires_at.value) body.expires_at = `${form.expires_at.value}:00+08:00`;
-      send(form, () => post('/alerts', body), () => ctx.go('alerts'));
+      submitForm(form, () => post('/alerts', body), () => ctx.go('alerts'));
     });
   }
   mount(ctx.main,
@@ -165,7 +150,7 @@ export async function limitsPage(ctx) {
         const v = form[name].value.trim();
         if (v) body[name] = /^\d+(\.\d{1,2})?$/.test(v) ? Math.round(Number(v) * 100) : v;
       }
-      send(form, () => post('/limits', body), () => ctx.go('limits'));
+      submitForm(form, () => post('/limits', body), () => ctx.go('limits'));
     });
   }
   mount(ctx.main,

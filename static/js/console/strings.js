@@ -331,6 +331,7 @@ const STRINGS = {
     short_name: '简称',
     region_code: '所在地区代码',
     edit_terminal: '编辑机具 {code}',
+    edit_bank: '编辑机构：{name}',
     loading: '正在加载…',
     error_generic: '出错了：{message}',
     // Field work (fieldwork.js).
@@ -788,6 +789,7 @@ const STRINGS = {
     short_name: 'Short name',
     region_code: 'Region code',
     edit_terminal: 'Edit terminal {code}',
+    edit_bank: 'Edit {name}',
     loading: 'Loading…',
     error_generic: 'Something went wrong: {message}',
     nav_field: 'Field work',

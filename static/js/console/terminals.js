@@ -1,7 +1,7 @@
 // A point's terminals: the table, adding one, removing one (the record stays, with the
 // day it was taken away).
 import { patch, post } from './api.js';
-import { clearFieldErrors, field, h, select, showFieldErrors } from './dom.js';
+import { field, h, select, submitForm } from './dom.js';
 import { ct } from './strings.js';
 
 const KINDS = ['pos', 'smart_pos', 'atm', 'crs', 'mobile'];
@@ -73,19 +73,9 @@ function terminalForm(ctx, pt) {
       if (String(v).trim()) body[k] = String(v).trim();
       else if (editing && editing[k]) body[k] = null; // cleared on purpose
     }
-    const message = form.querySelector('.form-error');
-    message.textContent = '';
-    clearFieldErrors(form);
-    try {
-      if (editing) await patch(`/terminals/${editing.id}`, body);
-      else await post(`/service-points/${pt.id}/terminals`, body);
-      ctx.go(`points/${pt.id}`);
-    } catch (err) {
-      if (err.status === 401) return;
-      if (err.status === 0) { message.textContent = ct('offline_kept'); return; }
-      const rest = showFieldErrors(form, err.fields);
-      message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
-    }
+    await submitForm(form,
+      () => (editing ? patch(`/terminals/${editing.id}`, body) : post(`/service-points/${pt.id}/terminals`, body)),
+      () => ctx.go(`points/${pt.id}`));
   });
   return form;
 }

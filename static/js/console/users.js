@@ -1,7 +1,7 @@
 // People: the list, creating a person, and one person's page (deactivate, reset the
 // password, revoke a phone).
 import { get, patch, post } from './api.js';
-import { clearFieldErrors, field, h, mount, select, showFieldErrors, when } from './dom.js';
+import { field, h, mount, select, submitForm as submit, when } from './dom.js';
 import { ct } from './strings.js';
 
 const PAGE = 30;
@@ -84,26 +84,6 @@ function createForm(ctx, orgs) {
 }
 
 /** Send a form's request, showing the API's field errors next to the fields. */
-async function submit(form, request, done) {
-  const message = form.querySelector('.form-error');
-  const button = form.querySelector('button[type=submit]');
-  message.textContent = '';
-  clearFieldErrors(form);
-  button.disabled = true;
-  try {
-    done(await request());
-  } catch (err) {
-    if (err.status === 401) return;
-    if (err.status === 0) message.textContent = ct('offline_kept');
-    else {
-      const rest = showFieldErrors(form, err.fields);
-      message.textContent = Object.keys(err.fields).length ? [ct('fix_errors'), ...rest].join('；') : err.message;
-    }
-  } finally {
-    button.disabled = false;
-  }
-}
-
 export async function userPage(ctx, id) {
   const u = await get(`/users/${id}`);
   const devices = await get(`/users/${id}/devices`).catch(() => []);
