@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.config import DEFAULT_DATABASE_URL, TestConfig
 from app.extensions import db
-from tests import factories
+from tests import factories, servers
 from tests.sync_support import load_pboc_rules, seeded_rules
 
 # Fixtures for the browser tests (Chromium, a gunicorn that can be stopped, a phone).
@@ -34,6 +34,15 @@ if os.environ.get("CI"):
 def _admin_dsn(url):
     u = make_url(url).set(drivername="postgresql", database="postgres")
     return u.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_card_number_in_any_server_log():
+    """Whatever the tests sent (card numbers in paths, bodies, queries and sign-ins
+    included), no gunicorn log of the run holds a Luhn-valid 16-19 digit run."""
+    yield
+    found = servers.card_numbers_in_written_logs()
+    assert not found, f"card numbers in server logs: {found}"
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,25 @@ and for the benchmarks, which measure through the whole stack.
         server.stop()
 """
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import requests
 
+from app.core.fields import luhn_valid
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every log a server of this process wrote, with the offset where this process's part
+# begins (a browser test's log is kept across runs): the suite ends by reading them all
+# for card numbers (tests/conftest.py).
+WRITTEN_LOGS = {}
 
 
 def free_port() -> int:
@@ -63,6 +72,7 @@ class GunicornServer:
                 env[name] = value
         if self.log:
             self.log.parent.mkdir(parents=True, exist_ok=True)
+            WRITTEN_LOGS.setdefault(self.log, self.log.stat().st_size if self.log.exists() else 0)
             with open(self.log, "ab") as out:
                 self.process = subprocess.Popen(self._command(), cwd=ROOT, env=env,
                                                 stdout=out, stderr=out)
@@ -117,3 +127,25 @@ class GunicornServer:
     @property
     def running(self):
         return self.process is not None and self.process.poll() is None
+
+
+def scan_for_cards(text):
+    """Luhn-valid runs of 16-19 digits standing alone, after normalising the text."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    runs = re.findall(r"(?<![0-9A-Za-z])[0-9]{16,19}(?![0-9A-Za-z])", text)
+    return [r for r in runs if luhn_valid(r)]
+
+
+def card_numbers_in_written_logs():
+    """{log: Luhn-valid runs} over what this process's servers wrote to their logs."""
+    found = {}
+    for path, start in WRITTEN_LOGS.items():
+        if not path.exists():  # a test's tmp_path, already removed
+            continue
+        with open(path, "rb") as log:
+            log.seek(start)
+            runs = scan_for_cards(log.read().decode(errors="replace"))
+        if runs:
+            found[str(path)] = runs
+    return found

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 
 from app.core.fields import card_numbers, contains_card_number, luhn_valid
+from tests.servers import scan_for_cards
 from tests.test_imports import HEADER, csv_bytes, upload
 
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
@@ -117,14 +118,6 @@ def tokens(app, world, login):
     return {role: login(role) for role in ROLES}
 
 
-def _scan_for_cards(text):
-    """Luhn-valid runs of 16-19 digits standing alone, after normalising the text."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    runs = re.findall(r"(?<![0-9A-Za-z])[0-9]{16,19}(?![0-9A-Za-z])", text)
-    return [r for r in runs if luhn_valid(r)]
-
-
 def _pg_dump(database_url):
     url = make_url(database_url).set(drivername="postgresql")
     out = subprocess.run(
@@ -148,7 +141,7 @@ def test_a_card_number_in_any_string_field_is_refused_and_stored_nowhere(
                 break
         assert resp.status_code == 422, (method, path, name, resp.get_json())
         assert name in resp.get_json()["error"]["fields"], (path, name, resp.get_json())
-        assert not _scan_for_cards(resp.get_data(as_text=True))
+        assert not scan_for_cards(resp.get_data(as_text=True))
 
     # Every field once, with a number in several disguises at once...
     for method, path, name in fields:
@@ -167,7 +160,7 @@ def test_a_card_number_in_any_string_field_is_refused_and_stored_nowhere(
 
     one()
     dump = _pg_dump(database_url)
-    assert _scan_for_cards(dump) == []
+    assert scan_for_cards(dump) == []
     flat = re.sub(r"[\s.\-/]", "", unicodedata.normalize("NFKC", dump))
     assert not [pan for pan in sent if pan in flat]
 

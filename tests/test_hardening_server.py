@@ -9,8 +9,7 @@ import requests
 
 from app import create_app
 from app.config import DEV_DEMO_PASSWORD, DEV_SECRET_KEY, TestConfig, UnsafeConfiguration
-from tests.servers import ROOT, GunicornServer, free_port
-from tests.test_hardening_cards import _scan_for_cards
+from tests.servers import ROOT, GunicornServer, free_port, scan_for_cards
 
 ALLOWED = 3
 SECRET = "s" * 40
@@ -72,7 +71,7 @@ def test_logs_carry_no_query_string_no_card_number_and_no_server_header(two_work
     for written in (text, error_log):
         assert "access_token" not in written and token not in written
         assert "q=" not in written
-        assert _scan_for_cards(written) == [] and "4111111111111111" not in written
+        assert scan_for_cards(written) == [] and "4111111111111111" not in written
 
 
 def _create(**config):
