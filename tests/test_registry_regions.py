@@ -56,3 +56,36 @@ def test_bad_arguments_are_422(client, world, login):
 
 def test_regions_need_sign_in(client, world):
     assert client.get(URL).status_code == 401
+
+
+def test_a_region_in_every_form_people_write_it(client, world, login):
+    """Tongliao is 1505, 150500 (the six-digit division code) or 150500000000 (the full
+    code): each means the same region everywhere a region is asked for. An alert or a limit
+    rule published for 150500 is stored for 1505 and reaches the villages there (before, it
+    matched no village at all and reached nobody)."""
+    regulator, keeper = login("regulator"), login("keeper_a", device_id="phone-a1")
+    alert = client.post("/api/v1/alerts", headers=regulator, json={
+        "title": "警惕冒充客服退款诈骗", "body": "客服不会要求您转账。", "region_prefix": "150500"}).get_json()
+    assert alert["region_prefix"] == "1505"
+    pulled = client.get("/api/v1/sync/pull", headers=keeper).get_json()["alerts"]
+    assert [a["id"] for a in pulled] == [alert["id"]]
+    rule = client.post("/api/v1/limits", headers=regulator, json={
+        "kind": "withdrawal", "per_card_daily_fen": 100000, "region_prefix": "150502000000"}).get_json()
+    assert rule["region_prefix"] == "150502"
+
+    for path in ("/api/v1/stats?from=2026-01-01&to=2026-01-31&region={}",
+                 "/api/v1/coverage?region={}", "/api/v1/coverage/villages?region={}",
+                 "/api/v1/service-points?region={}", "/api/v1/flags?region={}",
+                 "/api/v1/visits?region={}", "/api/v1/requests?region={}"):
+        answers = [client.get(path.format(code), headers=regulator) for code in ("1505", "150500", "150500000000")]
+        assert [a.status_code for a in answers] == [200] * 3, path
+        assert answers[0].get_json() == answers[1].get_json() == answers[2].get_json(), path
+    county = [client.get(f"/api/v1/service-points?region={code}", headers=regulator).get_json()["total"]
+              for code in ("150502", "150502000000")]
+    assert county[0] == county[1] > 0
+
+    # A prefix cut between levels still filters as typed; what is stored must be a whole level.
+    assert client.get("/api/v1/service-points?region=15050", headers=regulator).status_code == 200
+    refused = client.post("/api/v1/alerts", headers=regulator, json={
+        "title": "x", "body": "y", "region_prefix": "15050"})
+    assert refused.status_code == 422 and "region_prefix" in refused.get_json()["error"]["fields"]

@@ -4,15 +4,9 @@ from datetime import UTC, datetime
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from marshmallow.utils import get_value
 
-from app.core.fields import Text, Timestamp
+from app.core.fields import RegionPrefix, Text, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 
-# A region's significant prefix: province 2, city 4, county 6, township 9, village 12
-# digits; empty is national.
-REGION_PREFIX = validate.Regexp(
-    r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})?$",
-    error="地区代码前缀须为2/4/6/9/12位数字 A region prefix has 2, 4, 6, 9 or 12 digits",
-)
 # Alerts are about the present; the bounds also keep every instant storable and
 # readable back in every time zone (year 1 and year 9999 are not).
 SENSIBLE_TIME = validate.Range(
@@ -24,8 +18,8 @@ SENSIBLE_TIME = validate.Range(
 class AlertCreateSchema(Schema):
     title = Text(200, min_length=1, required=True, metadata={"example": "警惕冒充客服退款诈骗"})
     body = Text(5000, min_length=1, required=True)
-    region_prefix = fields.String(
-        validate=REGION_PREFIX,
+    region_prefix = RegionPrefix(
+        levels_only=True,
         metadata={"description": "Default: the publisher's region ('' national, admin only)"},
     )
     published_at = fields.AwareDateTime(validate=SENSIBLE_TIME, metadata={"description": "Default: now"})

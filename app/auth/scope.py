@@ -13,6 +13,7 @@ Two kinds of rule live here:
 from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, true
 
 from app.core.exceptions import Forbidden
+from app.core.fields import significant_prefix
 from app.extensions import db
 from app.models import (
     FieldVisit,
@@ -112,7 +113,7 @@ def region_prefix(code: str | None) -> str | None:
     if not code:
         return None
     region = db.session.get(Region, code)
-    return region.prefix if region else code.rstrip("0") or code
+    return region.prefix if region else significant_prefix(code)
 
 
 def jurisdiction(user: User) -> str | None:

@@ -150,6 +150,43 @@ def DeviceId(min_length=0, **kwargs):
     return Text(64, min_length, allow_card=True, validate=_no_card_number_unless_uuid, **kwargs)
 
 
+# Where each level of a division code ends: province 2, city 4, county 6, township 9,
+# village 12 digits (GB/T 2260, extended by the statistics bureau's 12-digit codes).
+LEVEL_ENDS = (2, 4, 6, 9, 12)
+_REGION_ANY = validate.Regexp(r"^[0-9]{2,12}$", error="地区代码为2-12位数字 A 2-12 digit region code (prefix)")
+_REGION_LEVEL = validate.Regexp(
+    r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})?$",
+    error="地区代码前缀须为2/4/6/9/12位数字 A region prefix has 2, 4, 6, 9 or 12 digits",
+)
+
+
+def significant_prefix(code: str) -> str:
+    """The prefix every place inside a region shares: '150500000000' and '150500' ->
+    '1505' (Tongliao), '150502000000' -> '150502'. A level's zeros name the region above
+    it (county 00 of a city is the city itself), so they are dropped: a filter, an alert or
+    a limit rule for '150500' would otherwise match no village at all. A prefix cut
+    elsewhere than a level's end stays as given."""
+    while len(code) in LEVEL_ENDS[1:]:
+        above = LEVEL_ENDS[LEVEL_ENDS.index(len(code)) - 1]
+        if code[above:].strip("0"):
+            break
+        code = code[:above]
+    return code
+
+
+class RegionPrefix(fields.String):
+    """A region as a division code or its prefix, in any of the forms people write it
+    (1505, 150500, 150500000000: Tongliao), loaded as its significant prefix.
+    levels_only: only whole levels (2, 4, 6, 9 or 12 digits; empty is national), for what
+    is stored against a region (an alert, a limit rule)."""
+
+    def __init__(self, *, levels_only=False, **kwargs):
+        super().__init__(validate=_REGION_LEVEL if levels_only else _REGION_ANY, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return significant_prefix(super()._deserialize(value, attr, data, **kwargs))
+
+
 def Day(**kwargs):
     """A calendar date within EARLIEST_DATE .. LATEST_DATE."""
     checks = [

@@ -1,18 +1,13 @@
 """Coverage query arguments and responses."""
 from marshmallow import Schema, fields, validate
 
-from app.core.fields import Timestamp
+from app.core.fields import RegionPrefix, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 from app.coverage.services import MAX_K, STATUSES
 
-REGION = fields.String(
-    validate=validate.Regexp(r"^[0-9]{2,12}$", error="地区代码为2-12位数字 2-12 digit region code prefix"),
-    metadata={"description": "Region code prefix (150500: Tongliao; empty: national)", "example": "1505"},
-)
-
-
 def _region():
-    return fields.String(validate=REGION.validate, metadata=REGION.metadata)
+    return RegionPrefix(metadata={"description": "Region code or prefix (1505 or 150500: Tongliao; "
+                                                "empty: national)", "example": "1505"})
 
 
 class SettingsArgsSchema(Schema):

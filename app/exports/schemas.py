@@ -2,9 +2,8 @@
 from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Day, Id
+from app.core.fields import Day, Id, RegionPrefix
 from app.core.schemas import DayRangeSchema
-from app.flags.schemas import REGION_PREFIX_RE
 from app.models.ledger import LEDGER_KINDS
 
 
@@ -12,8 +11,7 @@ class LedgerExportArgsSchema(DayRangeSchema):
     # Both required, so an export is bounded.
     date_from = Day(data_key="from", required=True)
     date_to = Day(data_key="to", required=True)
-    region = fields.String(
-        validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
+    region = RegionPrefix(
         metadata={"description": "division code prefix of the points' villages", "example": "150502"},
     )
     point_id = Id()

@@ -4,7 +4,7 @@ Pushed records are checked one by one by app/field/sync.py (a malformed one is
 rejected alone); these schemas document them in the OpenAPI reference."""
 from marshmallow import Schema, fields, validate
 
-from app.core.fields import Id, Text, Timestamp, VillageCode
+from app.core.fields import Id, RegionPrefix, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
 from app.core.schemas import DayRangeSchema
 from app.models.field import (
@@ -107,8 +107,7 @@ class FieldPullSchema(Schema):
 
 
 class VisitQueryArgsSchema(PageArgsSchema, DayRangeSchema):
-    region = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"),
-                           metadata={"description": "division code prefix, e.g. 150502"})
+    region = RegionPrefix(metadata={"description": "division code prefix, e.g. 150502"})
     team_id = Id(data_key="team", metadata={"description": "visits by the team's members"})
     channel = fields.String(validate=validate.OneOf(FIELD_CHANNELS))
     user_id = Id(data_key="user")
@@ -155,7 +154,7 @@ class RequestCreateSchema(Schema):
 class RequestQueryArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     overdue = fields.Boolean(metadata={"description": "true: past the deadline, not resolved"})
-    region = fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"))
+    region = RegionPrefix()
 
 
 class AssignSchema(Schema):

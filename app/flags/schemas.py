@@ -1,14 +1,13 @@
 """Query arguments, the review body and the items of the flag queue."""
 from marshmallow import Schema, fields, validate
 
-from app.core.fields import Id, Text, Timestamp
+from app.core.fields import Id, RegionPrefix, Text, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 from app.core.schemas import DayRangeSchema
 from app.ledger.schemas import LedgerItemSchema
 
 # Flags are rule names written at ingest (over_daily_cap, not_multiple_of_10, ...).
 FLAG_RE = r"^[a-z][a-z0-9_]{0,39}$"
-REGION_PREFIX_RE = r"^[0-9]{2,12}$"
 
 
 class FlagQueryArgsSchema(PageArgsSchema, DayRangeSchema):
@@ -18,8 +17,7 @@ class FlagQueryArgsSchema(PageArgsSchema, DayRangeSchema):
     )
     reviewed = fields.Boolean(metadata={"description": "false: the queue still to review"})
     point_id = Id()
-    region = fields.String(
-        validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
+    region = RegionPrefix(
         metadata={"description": "division code prefix of the points' villages", "example": "150502"},
     )
 

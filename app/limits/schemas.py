@@ -3,9 +3,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.alerts.schemas import REGION_PREFIX
 from app.core.clock import today
-from app.core.fields import Day, Id, Text, Timestamp
+from app.core.fields import Day, Id, RegionPrefix, Text, Timestamp
 from app.core.paging import PageArgsSchema, page_schema
 from app.models.ledger import BUSINESS_KINDS
 
@@ -26,8 +25,8 @@ def Fen(minimum, **kwargs):
 
 class LimitCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(BUSINESS_KINDS))
-    region_prefix = fields.String(
-        validate=REGION_PREFIX,
+    region_prefix = RegionPrefix(
+        levels_only=True,
         metadata={"description": "Default: your region ('' national, admin only)"},
     )
     bank_id = Id(allow_none=True, metadata={"description": "A bank's own rule; none: all banks"})
@@ -64,8 +63,8 @@ class LimitEndSchema(Schema):
 
 class LimitQueryArgsSchema(PageArgsSchema):
     in_force_on = Day(metadata={"description": "Only rules in force on this day"})
-    region = fields.String(
-        validate=REGION_PREFIX,
+    region = RegionPrefix(
+        levels_only=True,
         metadata={"description": "Rules that apply anywhere in the region: broader and narrower"},
     )
     bank = Id(metadata={"description": "Only this bank's own rules"})

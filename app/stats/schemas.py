@@ -2,17 +2,15 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from app.core.fields import Day
+from app.core.fields import Day, RegionPrefix
 from app.core.schemas import DayRangeSchema
-from app.flags.schemas import REGION_PREFIX_RE
 
 GROUPS = ("region_level", "bank", "period", "kind")
 PERIODS = ("day", "week", "month", "quarter", "year")
 
 
 class StatsArgsSchema(DayRangeSchema):
-    region = fields.String(
-        validate=validate.Regexp(REGION_PREFIX_RE, error="区划代码前缀为2至12位数字 2 to 12 digits"),
+    region = RegionPrefix(
         metadata={"description": "division code prefix (default: the user's whole scope)",
                   "example": "1505"},
     )

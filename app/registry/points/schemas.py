@@ -3,7 +3,7 @@ import math
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.core.fields import Day, Id, Phone, Text, Timestamp, VillageCode
+from app.core.fields import Day, Id, Phone, RegionPrefix, Text, Timestamp, VillageCode
 from app.core.paging import PageArgsSchema, page_schema
 from app.core.schemas import Coordinate, RequiredOnCreate
 from app.models.ledger import BUSINESS_KINDS
@@ -34,8 +34,7 @@ class BBox(fields.String):
 
 
 class PointQueryArgsSchema(PageArgsSchema):
-    region = fields.String(
-        validate=validate.Regexp(r"^[0-9]{2,12}$", error="地区代码为2-12位数字 2-12 digit region code prefix"),
+    region = RegionPrefix(
         metadata={"description": "Region code prefix, e.g. 150502 for 科尔沁区", "example": "150502"},
     )
     bank = Id(metadata={"description": "Bank id: that bank and every branch and outlet below it"})
