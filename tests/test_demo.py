@@ -193,6 +193,14 @@ def tongliao(app):
         facts["stats_2024"] = client.get(
             "/api/v1/stats?from=2024-01-01&to=2024-12-31", headers=headers).get_json()
 
+        facts["coverage"] = client.get("/api/v1/coverage?region=1505", headers=headers).get_json()
+        facts["flags"] = {}
+        for username in ("demo-supervisor", "demo-regulator"):
+            token = client.post("/api/v1/auth/login", json={
+                "username": username, "password": password}).get_json()["token"]
+            facts["flags"][username] = client.get(
+                "/api/v1/flags?reviewed=false", headers={"Authorization": f"Bearer {token}"}).get_json()
+
         facts["field"] = _field_work_as_demo_users(client, password)
         with app.app_context():
             facts["scopes"] = _demo_scopes()
@@ -299,6 +307,18 @@ def test_the_demo_keeper_has_a_short_recent_history_and_an_alert(tongliao):
     assert count == 30 and recent
     assert "1505" in tongliao["alert_regions"]
     assert "(password: " + "DEMO_PASSWORD)" not in tongliao["load_output"]
+
+
+def test_review_queues_and_the_coverage_map_have_something_to_show(tongliao):
+    """Right after loading: the demo keeper's three flagged records wait in her
+    supervisor's and the regulator's review queues, and the map has villages of every
+    status, those served by visits only included."""
+    for username, queue in tongliao["flags"].items():
+        flags = sorted(flag for item in queue["items"] for flag in item["flags"])
+        assert flags == ["far_from_point", "not_multiple_of_10", "over_daily_cap"], username
+    by_status = tongliao["coverage"]["by_status"]
+    assert all(by_status[status] > 0 for status in
+               ("in_village", "within_distance", "visits_only", "uncovered")), by_status
 
 
 def test_the_load_reports_the_field_work(tongliao):

@@ -127,6 +127,24 @@ STATEMENTS = [
     JOIN users u ON u.id = a.user_id
     LEFT JOIN organisations o ON o.id = u.org_id
     """,
+    # The last weeks' rounds in the villages no point reaches (farther than the default
+    # 3 km): two in three were visited within the coverage's 30 days, so the map shows
+    # villages served by visits only beside the uncovered ones.
+    f"""
+    INSERT INTO demo_visits
+    SELECT {MOBILE_VISITS + GRID_VISITS} + r.i, {_uuid('recent-visit', 'r.i')}, 'grid',
+           a.user_id, a.county_code, coalesce(o.path, ''), a.village_code,
+           date_trunc('day', now()) - (1 + r.i % 25) * INTERVAL '1 day' + INTERVAL '6 hours',
+           3
+    FROM (SELECT row_number() OVER (ORDER BY c.village_code) AS i, c.village_code
+          FROM village_coverage c
+          WHERE c.county_code LIKE '1505%' AND c.points_inside = 0
+            AND (c.nearest_m IS NULL OR c.nearest_m > 3000)) r
+    JOIN grid_assignments a ON a.village_code = r.village_code AND a.ends_on IS NULL
+    JOIN users u ON u.id = a.user_id
+    LEFT JOIN organisations o ON o.id = u.org_id
+    WHERE r.i % 3 <> 0
+    """,
     """
     INSERT INTO field_visits (id, user_id, channel, village_code, county_code, bank_path,
         started_at, ended_at, village_source, households, flags, body_hash)
@@ -155,16 +173,29 @@ STATEMENTS = [
         md5('field-' || v.id || n) || md5('field-body-' || v.id || n)
     FROM demo_visits v CROSS JOIN LATERAL generate_series(0::bigint, v.records - 1) n
     """,
-    # The demo keeper's point: thirty records over the last days.
+    # The demo keeper's point: thirty records over the last days, logged at the shop. Three
+    # carry the flags the sync would give them, so the register's 今日 list, the
+    # supervisor's and the regulator's review queues have something to show: 105 yuan (not
+    # a multiple of 10), a fix 5.5 km from the shop, and yesterday's second withdrawal of
+    # 1,200 yuan on one card (over the 2,000 yuan a day per card).
     """
     INSERT INTO ledger_entries (id, point_id, channel, village_code, county_code, user_id,
-        kind, amount_fen, card_masked, voucher_no, occurred_at, flags, body_hash)
+        kind, amount_fen, card_masked, voucher_no, occurred_at, location, flags, body_hash)
     SELECT md5('keeper-' || g)::uuid, p.id, 'point', p.village_code, p.county_code, u.id,
         CASE WHEN g % 5 = 4 THEN 'balance_inquiry' WHEN g % 5 = 3 THEN 'transfer'
              ELSE 'withdrawal' END,
-        CASE WHEN g % 5 = 4 THEN 0 ELSE (10 + (g * 37) % 90) * 1000 END,
-        '622848******' || lpad(((g * 53) % 10000)::text, 4, '0'),
-        lpad(g::text, 6, '0'), now() - g * INTERVAL '5 hours 7 minutes', '{}',
+        CASE WHEN g % 5 = 4 THEN 0 WHEN g = 2 THEN 10500 WHEN g IN (11, 12) THEN 120000
+             ELSE (10 + (g * 37) % 90) * 1000 END,
+        CASE WHEN g IN (11, 12) THEN '622848******0611'
+             ELSE '622848******' || lpad(((g * 53) % 10000)::text, 4, '0') END,
+        lpad(g::text, 6, '0'),
+        CASE WHEN g IN (11, 12)
+             THEN (date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') - INTERVAL '14 hours'
+                   + (g - 11) * INTERVAL '40 minutes') AT TIME ZONE 'Asia/Shanghai'
+             ELSE now() - g * INTERVAL '5 hours 7 minutes' END,
+        CASE WHEN g = 7 THEN ST_Translate(p.location, 0.068, 0) ELSE p.location END,
+        CASE g WHEN 2 THEN '{not_multiple_of_10}' WHEN 7 THEN '{far_from_point}'
+               WHEN 12 THEN '{over_daily_cap}' ELSE '{}' END::text[],
         md5('keeper-' || g) || md5('keeper-body-' || g)
     FROM generate_series(1, 30) g
     JOIN users u ON u.username = 'demo-keeper'
