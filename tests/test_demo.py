@@ -312,11 +312,13 @@ def test_the_demo_keeper_has_a_short_recent_history_and_an_alert(tongliao):
 def test_review_queues_and_the_coverage_map_have_something_to_show(tongliao):
     """Right after loading: the demo keeper's three flagged records wait in her
     supervisor's and the regulator's review queues, and the map has villages of every
-    status, those served by visits only included."""
+    status, those served by visits only included; one point in seven has gone quiet."""
     for username, queue in tongliao["flags"].items():
         flags = sorted(flag for item in queue["items"] for flag in item["flags"])
         assert flags == ["far_from_point", "not_multiple_of_10", "over_daily_cap"], username
-    by_status = tongliao["coverage"]["by_status"]
+    figures = tongliao["coverage"]
+    assert 0.05 < figures["dormant_points"] / figures["points"] < 0.3, figures  # not every point
+    by_status = figures["by_status"]
     assert all(by_status[status] > 0 for status in
                ("in_village", "within_distance", "visits_only", "uncovered")), by_status
 

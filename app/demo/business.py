@@ -88,6 +88,26 @@ STATEMENTS = [
     JOIN demo_points p ON p.i = g % (SELECT count(*) FROM demo_points)
     CROSS JOIN LATERAL (SELECT {POINT_KIND} AS kind) t
     """,
+    # The last two months, counted back from the day of loading: eight records at six
+    # points in seven; the seventh has gone quiet, so the map's dormant points are the
+    # ones a supervisor would chase, not every point of a seed table that ends in 2025.
+    f"""
+    INSERT INTO ledger_entries (id, point_id, channel, village_code, county_code, user_id,
+        kind, amount_fen, card_masked, voucher_no, occurred_at, flags, body_hash)
+    SELECT {_uuid('recent', 'p.i * 100 + n')}, p.id, 'point', p.village_code, p.county_code,
+        p.keeper_id, t.kind,
+        CASE WHEN t.kind = 'balance_inquiry' THEN 0
+             ELSE (5 + (p.i * 7 + n * 13) % 96) * {TEN_YUAN} END,
+        '622848******' || lpad(((p.i * 31 + n) % 10000)::text, 4, '0'),
+        lpad(((p.i * 100 + n) % 1000000)::text, 6, '0'),
+        date_trunc('day', now()) - ((p.i + n * 7) % 60 + 1) * INTERVAL '1 day'
+            + INTERVAL '1 hour' + ((p.i * 7919 + n * 104729) % 36000) * INTERVAL '1 second',
+        '{{}}', md5('recent-' || p.i || '-' || n) || md5('recent-body-' || p.i || '-' || n)
+    FROM demo_points p CROSS JOIN generate_series(0, 7) n
+    CROSS JOIN LATERAL (SELECT (ARRAY['withdrawal', 'withdrawal', 'withdrawal', 'balance_inquiry',
+                                      'transfer', 'bill_payment'])[1 + (p.i + n) % 6] AS kind) t
+    WHERE p.i % 7 <> 0
+    """,
     # The Kailu rural commercial bank's volunteer team: one field agent of its branch.
     f"""
     INSERT INTO users (username, display_name, phone, role, org_id, county_code, active)
