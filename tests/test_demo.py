@@ -5,10 +5,12 @@ collects every fact the tests check (counts, geometry checks, sign-ins) before t
 first test runs; the tests then assert on those facts.
 """
 import hashlib
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from app.core.clock import today
 from app.demo import places
 from app.demo.build import DEMO_USERNAMES
 from app.extensions import db
@@ -66,7 +68,10 @@ def _field_work_as_demo_users(client, password):
         mine = seen[username] = {name: get(FIELD_URLS[name]) for name in lists}
         for status in ("open", "assigned", "resolved", "closed"):
             mine[f"requests {status}"] = get(f"/api/v1/requests?status={status}")["total"]
-        mine["requests overdue"] = get("/api/v1/requests?overdue=true")["total"]
+        overdue = get("/api/v1/requests?overdue=true&limit=500")
+        mine["requests overdue"] = overdue["total"]
+        mine["oldest overdue deadline"] = min(
+            (date.fromisoformat(r["deadline"]) for r in overdue["items"]), default=None)
         for status in ("open", "fixed", "verified"):
             mine[f"findings {status}"] = get(f"/api/v1/findings?status={status}")["total"]
         mine["findings overdue"] = get("/api/v1/findings?overdue=true")["total"]
@@ -343,6 +348,8 @@ def test_requests_in_every_state_some_overdue(tongliao):
         for status in ("open", "assigned", "resolved", "closed"):
             assert seen[f"requests {status}"] > 0, (username, status)
         assert seen["requests overdue"] > 0, username
+        # Overdue by days or weeks, as in a bank that follows its requests up, not years.
+        assert seen["oldest overdue deadline"] > today() - timedelta(days=90), username
     closed = [r for r in tongliao["field"]["demo-regulator"]["requests"]["items"]
               if r["status"] == "closed"]
     assert closed and all(r["feedback"] and r["satisfied"] is not None for r in closed)

@@ -285,16 +285,15 @@ STATEMENTS = [
     ORDER BY p.team_id, p.planned_on, p.village_code
     """,
     # --- villagers' requests --------------------------------------------------------------
-    # Taken on one visit in nine (one in three of the demo grid worker's): a year and
-    # more ago, so mostly closed; the few still open or assigned are overdue.
+    # Taken on one visit in nine (one in three of the demo grid worker's): on the visits
+    # of 2024, so long closed; what is open, and what is overdue, is recent (below), as
+    # a bank that follows up its requests would have it.
     f"""
     CREATE TEMP TABLE demo_requests ON COMMIT DROP AS
     SELECT md5('request-visit-' || v.id)::uuid AS id, v.id AS visit_id, v.village_code,
            v.user_id AS created_by, v.bank_path,
            v.started_at + INTERVAL '1 hour' + (r.r % 90) * INTERVAL '1 minute' AS taken_at,
-           r.r, CASE (r.r / 9) % 50 WHEN 0 THEN 'open' WHEN 1 THEN 'assigned'
-                WHEN 2 THEN 'resolved' WHEN 3 THEN 'resolved' WHEN 4 THEN 'resolved'
-                ELSE 'closed' END AS status
+           r.r, 'closed' AS status
     FROM field_visits v
     CROSS JOIN LATERAL (SELECT {h("v.id::text || '-request'")} AS r) r
     WHERE v.county_code LIKE '1505%'
