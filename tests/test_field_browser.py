@@ -68,6 +68,9 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
     page.wait_for_function(
         f"async () => ((await (await import('{FIELD_STORE}')).get('pull')) || {{villages: []}})"
         ".villages.length === 1")
+    # Her villages arrived with the first pull: no "no boundaries yet" notice, no reload needed.
+    page.wait_for_selector("#view-field .alerts:has-text('警惕冒充公检法诈骗')")
+    page.wait_for_selector("#field-main .notice.warn", state="detached")
     start = page.locator("button[data-act=start]").bounding_box()
     assert start["height"] >= 48
 

@@ -476,6 +476,9 @@ async function render({ full = true } = {}) {
   if (!full) {
     root.querySelector('#field-top').innerHTML = top;
     root.querySelector('#field-lists').innerHTML = lists;
+    // The home's buttons hold nothing typed: redrawn too, so the first pull's villages
+    // take the "no boundaries yet" notice away without a reload.
+    if (!visit && !state.inspecting && !state.picking) root.querySelector('#field-main').innerHTML = body;
     return;
   }
   root.innerHTML = `
