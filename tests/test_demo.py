@@ -74,7 +74,10 @@ def _field_work_as_demo_users(client, password):
             (date.fromisoformat(r["deadline"]) for r in overdue["items"]), default=None)
         for status in ("open", "fixed", "verified"):
             mine[f"findings {status}"] = get(f"/api/v1/findings?status={status}")["total"]
-        mine["findings overdue"] = get("/api/v1/findings?overdue=true")["total"]
+        late = get("/api/v1/findings?overdue=true&limit=500")
+        mine["findings overdue"] = late["total"]
+        mine["oldest finding deadline"] = min(
+            (date.fromisoformat(f["deadline"]) for f in late["items"]), default=None)
         mine["due overdue"] = get("/api/v1/inspections/due?overdue=true")["total"]
         if "teams" in lists:
             mine["plans"] = {team["name"]: get(f"/api/v1/teams/{team['id']}/plans?limit=1")
@@ -394,6 +397,7 @@ def test_inspections_findings_and_due_points_in_scope(tongliao):
         for status in ("open", "fixed", "verified"):
             assert seen[f"findings {status}"] > 0, (username, status)
         assert seen["findings overdue"] > 0, username
+        assert seen["oldest finding deadline"] > today() - timedelta(days=90), username
         assert 0 < seen["due overdue"] < seen["due"]["total"], username
     failed = [i for i in field["demo-regulator"]["inspections"]["items"] if i["failed_items"]]
     assert failed and all(len(i["findings"]) == len(i["failed_items"]) for i in failed)
