@@ -7,6 +7,8 @@
   transactions worth 79.1 million yuan, on 680 visits to Kailu's villages;
 - grid workers' in-village business (grid channel), 2024: 87,000 transactions on 8,700
   visits to their assigned villages;
+- at the points since, up to the day before loading: the same business at its daily rate,
+  at six points in seven (the seventh went quiet);
 - the demo keeper's point: a short, recent history, so her phone is not flooded;
 - a risk alert of the Tongliao branch of the People's Bank, in force for 90 days, which
   every phone in Tongliao pulls.
@@ -18,7 +20,7 @@ average, the remainder goes one ten-yuan step to the first records, and a circul
 difference w(i) - w(i-1) spreads the amounts without changing their sum. The rollups
 are then built in bulk, as the push would have kept them.
 """
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import text
 
@@ -26,6 +28,8 @@ from app.extensions import db
 
 POINT_RECORDS, POINT_YUAN = 1_105_300, 626_000_000
 POINT_FROM, POINT_TO = date(2024, 1, 1), date(2025, 8, 31)
+SINCE = POINT_TO + timedelta(days=1)
+POINT_PER_DAY = POINT_RECORDS // ((POINT_TO - POINT_FROM).days + 1)
 MOBILE_RECORDS, MOBILE_YUAN, MOBILE_VISITS = 27_200, 79_100_000, 680
 GRID_RECORDS, GRID_VISITS = 87_000, 8_700
 KAILU = "150523"
@@ -88,24 +92,26 @@ STATEMENTS = [
     JOIN demo_points p ON p.i = g % (SELECT count(*) FROM demo_points)
     CROSS JOIN LATERAL (SELECT {POINT_KIND} AS kind) t
     """,
-    # The last two months, counted back from the day of loading: eight records at six
-    # points in seven; the seventh has gone quiet, so the map's dormant points are the
-    # ones a supervisor would chase, not every point of a seed table that ends in 2025.
+    # Since the seed's table ends, day by day up to yesterday: the same business at its
+    # daily rate, at six points in seven. The seventh went quiet when the table ends, so
+    # the map's dormant points are the ones a supervisor would chase, and this year's
+    # figures stand beside last year's.
     f"""
     INSERT INTO ledger_entries (id, point_id, channel, village_code, county_code, user_id,
         kind, amount_fen, card_masked, voucher_no, occurred_at, flags, body_hash)
-    SELECT {_uuid('recent', 'p.i * 100 + n')}, p.id, 'point', p.village_code, p.county_code,
-        p.keeper_id, t.kind,
+    SELECT {_uuid('since', 'g')}, p.id, 'point', p.village_code, p.county_code, p.keeper_id,
+        t.kind,
         CASE WHEN t.kind = 'balance_inquiry' THEN 0
-             ELSE (5 + (p.i * 7 + n * 13) % 96) * {TEN_YUAN} END,
-        '622848******' || lpad(((p.i * 31 + n) % 10000)::text, 4, '0'),
-        lpad(((p.i * 100 + n) % 1000000)::text, 6, '0'),
-        date_trunc('day', now()) - ((p.i + n * 7) % 60 + 1) * INTERVAL '1 day'
-            + INTERVAL '1 hour' + ((p.i * 7919 + n * 104729) % 36000) * INTERVAL '1 second',
-        '{{}}', md5('recent-' || p.i || '-' || n) || md5('recent-body-' || p.i || '-' || n)
-    FROM demo_points p CROSS JOIN generate_series(0, 7) n
-    CROSS JOIN LATERAL (SELECT (ARRAY['withdrawal', 'withdrawal', 'withdrawal', 'balance_inquiry',
-                                      'transfer', 'bill_payment'])[1 + (p.i + n) % 6] AS kind) t
+             ELSE (5 + ((g * 2654435761) % 4294967296) % 131) * {TEN_YUAN} END,
+        '622848******' || lpad(((g * 31) % 10000)::text, 4, '0'),
+        lpad((g % 1000000)::text, 6, '0'),
+        ((DATE '{SINCE}' + (g % d.days)::int) + TIME '08:00' + ((g * 7919) % 43200)
+            * INTERVAL '1 second') AT TIME ZONE 'Asia/Shanghai',
+        '{{}}', md5('since-' || g) || md5('since-body-' || g)
+    FROM (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date - DATE '{SINCE}' AS days) d
+    CROSS JOIN LATERAL generate_series(0::bigint, d.days * {POINT_PER_DAY} - 1) g
+    JOIN demo_points p ON p.i = g % (SELECT count(*) FROM demo_points)
+    CROSS JOIN LATERAL (SELECT {POINT_KIND} AS kind) t
     WHERE p.i % 7 <> 0
     """,
     # The Kailu rural commercial bank's volunteer team: one field agent of its branch.
