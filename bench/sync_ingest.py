@@ -234,11 +234,7 @@ def make_mixed_batches(workers, total, size):
     for worker in workers:
         records = make_mixed_records(worker, per_worker, rng)
         worker["records"] = records
-        bodies = [
-            json.dumps({"device_id": f"bench-{worker['username']}", "records": records[i:i + size]}).encode()
-            for i in range(0, len(records), size)
-        ]
-        batches.append((bodies, per_worker))
+        batches.append((push_bodies(worker, records, size), per_worker))
     return batches
 
 
@@ -250,7 +246,6 @@ def raw_copy_mixed(url, workers, total, size):
     out = {"field_visits": io.StringIO(), "ledger_entries": io.StringIO(), "fraud_talks": io.StringIO(),
            "villager_requests": io.StringIO()}
     counts = dict.fromkeys(out, 0)
-    ids = {}
     for worker in workers:
         for rec in make_mixed_records(worker, per_worker, rng):
             d, t = rec["data"], rec["type"]
@@ -307,12 +302,14 @@ def make_batches(keepers, total, size):
     batches = []
     for keeper in keepers:
         records = make_records(keeper, per_keeper, rng)
-        bodies = [
-            json.dumps({"device_id": f"bench-{keeper['username']}", "records": records[i:i + size]}).encode()
-            for i in range(0, len(records), size)
-        ]
-        batches.append((bodies, per_keeper))
+        batches.append((push_bodies(keeper, records, size), per_keeper))
     return batches
+
+
+def push_bodies(user, records, size):
+    """The JSON bodies of `user`'s pushes, `size` records each, from her bench phone."""
+    return [json.dumps({"device_id": f"bench-{user['username']}", "records": records[i:i + size]}).encode()
+            for i in range(0, len(records), size)]
 
 
 def deliver(base, tokens, batches, expect):

@@ -88,6 +88,16 @@ def new_phone(chromium, base_url, **options):
     return context
 
 
+# The register's IndexedDB stores as its first two versions made them (before `acks`), for
+# the upgrade tests to build an old phone's store by hand: the body of onupgradeneeded.
+OLD_REGISTER_STORES = """
+          const db = open.result;
+          db.createObjectStore('settings');
+          db.createObjectStore('entries', { keyPath: 'id' }).createIndex('saved_at', 'saved_at');
+          db.createObjectStore('states', { keyPath: 'id' }).createIndex('state', 'state');
+        """
+
+
 def screenshot(page, name):
     """Write docs/screenshots/<name>.png (used by the README)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -103,12 +113,14 @@ def wait_for_service_worker(page):
     )
 
 
-def sign_in(page, username, password):
+def sign_in(page, username, password, home="#view-register:not([hidden])"):
+    """Sign in on the phone's sign-in screen and wait for her home (a keeper's register
+    unless `home` names another)."""
     page.goto("/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#view-register:not([hidden])")
+    page.wait_for_selector(home)
 
 
 def load_probes(page, *modules):

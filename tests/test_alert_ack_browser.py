@@ -10,7 +10,8 @@ from sqlalchemy import text
 from app.extensions import db
 from tests import factories
 from tests.browser import (
-    background_sync, load_probes, screenshot, sign_in, wait_for_service_worker, wait_until)
+    OLD_REGISTER_STORES, background_sync, load_probes, screenshot, sign_in, wait_for_service_worker,
+    wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -55,15 +56,22 @@ def alert_item(page, alert_id):
     return page.locator(f"#alert-list li[data-alert-id='{alert_id}']")
 
 
-def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, phone, gunicorn_server):
-    alert_id = publish_alert(app)
-    other_id = publish_alert(app, title="警惕冒充公检法诈骗")
+def keeper_with_alert(phone, alert_id):
+    """keeper_a signed in on a phone with the app installed and the store's module loaded,
+    her alert on screen still asking to be read: (page, the alert's item)."""
     page = phone.new_page()
     sign_in(page, "keeper_a", factories.PASSWORD)
     wait_for_service_worker(page)
     load_probes(page)
     item = alert_item(page, alert_id)
     item.locator("button[data-action=ack-alert]").wait_for()
+    return page, item
+
+
+def test_keeper_acknowledges_an_alert_offline_and_it_arrives_once(app, world, phone, gunicorn_server):
+    alert_id = publish_alert(app)
+    other_id = publish_alert(app, title="警惕冒充公检法诈骗")
+    page, item = keeper_with_alert(phone, alert_id)
     assert item.locator("button[data-action=ack-alert]").inner_text() == "已阅读，确认"
     # In zh-CN no Latin letter in the alert's controls, and each is a thumb's size.
     for ui in page.evaluate(ALERT_UI):
@@ -130,12 +138,7 @@ def test_background_sync_sends_the_acknowledgement_with_the_app_closed(app, worl
     """The service worker's 'outbox' sync (Chromium's DevTools protocol fires it on demand,
     with the page closed) takes the acknowledgement along."""
     alert_id = publish_alert(app)
-    page = phone.new_page()
-    sign_in(page, "keeper_a", factories.PASSWORD)
-    wait_for_service_worker(page)
-    load_probes(page)
-    item = alert_item(page, alert_id)
-    item.locator("button[data-action=ack-alert]").wait_for()
+    page, item = keeper_with_alert(phone, alert_id)
     gunicorn_server.stop()
     item.locator("button[data-action=ack-alert]").click()
     item.locator(".badge.alert-acked").wait_for()
@@ -155,12 +158,7 @@ def test_store_upgrade_to_acks_keeps_the_queued_ledger(app, world, phone):
     page.goto("/manifest.webmanifest")  # same origin, and no app code opens the store
     page.evaluate("""() => new Promise((resolve, reject) => {
         const open = indexedDB.open('zhunong-register', 2);
-        open.onupgradeneeded = () => {
-          const db = open.result;
-          db.createObjectStore('settings');
-          db.createObjectStore('entries', { keyPath: 'id' }).createIndex('saved_at', 'saved_at');
-          db.createObjectStore('states', { keyPath: 'id' }).createIndex('state', 'state');
-        };
+        open.onupgradeneeded = () => {""" + OLD_REGISTER_STORES + """};
         open.onsuccess = () => {
           const db = open.result;
           const tx = db.transaction(['entries', 'states', 'settings'], 'readwrite');

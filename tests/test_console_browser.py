@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
-from tests.browser import PHONE, screenshot
+from tests.browser import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -222,11 +222,7 @@ def test_supervisor_finds_suspends_creates_and_imports(app, world, desktop):
 def test_regulator_on_a_phone_sees_her_region_and_publishes_rules(app, world, phone):
     page = phone.new_page()
     # A grid worker has no console: the same sign-in takes her to her field home.
-    page.goto("/")
-    page.fill("input[name=username]", "grid_a")
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#view-field:not([hidden])")
+    sign_in(page, "grid_a", factories.PASSWORD, home="#view-field:not([hidden])")
     assert "/console" not in page.url
     page.click("#view-field [data-act=sign-out]")  # nothing waits on her phone
     page.wait_for_selector("#view-signin:not([hidden])")

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app.core.clock import today
 from app.extensions import db
 from tests import factories
-from tests.browser import load_probes, screenshot, wait_for_service_worker
+from tests.browser import load_probes, screenshot, sign_in, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -54,12 +54,8 @@ def test_grid_worker_visit_offline_arrives_exactly_once(app, world, phone, gunic
         db.session.commit()
         db.session.remove()
     page = phone.new_page()
-    page.goto("/")
-    page.fill("input[name=username]", "grid_a")
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("#signin-form button[type=submit]")
     # Her own home, not the keeper's register.
-    page.wait_for_selector("#view-field:not([hidden]) button[data-act=start]")
+    sign_in(page, "grid_a", factories.PASSWORD, home="#view-field:not([hidden]) button[data-act=start]")
     assert page.is_hidden("#view-register") and page.is_hidden("#tabs")
     assert page.inner_text(".bar h1") == "网格员入村走访"
     page.wait_for_selector("#view-field .alerts:has-text('警惕冒充公检法诈骗')")
@@ -165,11 +161,7 @@ def test_field_agent_inspects_a_point_offline_and_sees_her_day(app, world, phone
     assert [r["status"] for r in pushed.get_json()["results"]] == ["accepted"] * 3
 
     page = phone.new_page()
-    page.goto("/")
-    page.fill("input[name=username]", "field_a")
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#view-field:not([hidden]) button[data-act=inspect]")
+    sign_in(page, "field_a", factories.PASSWORD, home="#view-field:not([hidden]) button[data-act=inspect]")
     assert page.inner_text(".bar h1") == "流动服务走访"
     # Her day so far, saved on the other phone, and the request past its deadline.
     page.wait_for_selector("#field-today li >> nth=1", state="attached")

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from app.extensions import db
 from tests import factories
 from tests.browser import (
+    OLD_REGISTER_STORES,
     ROOT,
     GunicornServer,
     background_sync,
@@ -777,12 +778,7 @@ def test_store_upgrade_keeps_queued_records_and_counts_them_in_one_read(app, wor
     page.goto("/manifest.webmanifest")  # same origin, and no app code opens the store
     page.evaluate("""() => new Promise((resolve, reject) => {
         const open = indexedDB.open('zhunong-register', 1);
-        open.onupgradeneeded = () => {
-          const db = open.result;
-          db.createObjectStore('settings');
-          db.createObjectStore('entries', { keyPath: 'id' }).createIndex('saved_at', 'saved_at');
-          db.createObjectStore('states', { keyPath: 'id' }).createIndex('state', 'state');
-        };
+        open.onupgradeneeded = () => {""" + OLD_REGISTER_STORES + """};
         open.onsuccess = () => {
           const db = open.result;
           const tx = db.transaction(['entries', 'states'], 'readwrite');

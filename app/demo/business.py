@@ -30,6 +30,8 @@ POINT_RECORDS, POINT_YUAN = 1_105_300, 626_000_000
 POINT_FROM, POINT_TO = date(2024, 1, 1), date(2025, 8, 31)
 SINCE = POINT_TO + timedelta(days=1)
 POINT_PER_DAY = POINT_RECORDS // ((POINT_TO - POINT_FROM).days + 1)
+# SQL: the days from SINCE up to the day before loading (Beijing time).
+DAYS_SINCE = f"((now() AT TIME ZONE 'Asia/Shanghai')::date - DATE '{SINCE}')"
 MOBILE_RECORDS, MOBILE_YUAN, MOBILE_VISITS = 27_200, 79_100_000, 680
 GRID_RECORDS, GRID_VISITS = 87_000, 8_700
 KAILU = "150523"
@@ -60,6 +62,29 @@ def _uuid(tag, g):
     return f"md5('{tag}-' || ({g}))::uuid"
 
 
+def _point_business(tag, first_day, days, records, amount, quiet=False):
+    """SQL: `records` transactions at the demo points (g = 0..records - 1, round the points
+    in turn), spread over `days` days from first_day (both may be SQL), between 08:00 and
+    20:00 Beijing time; `amount` is the fen of a money record, SQL in g. quiet: one point
+    in seven (p.i % 7 = 0) has none."""
+    return f"""
+    INSERT INTO ledger_entries (id, point_id, channel, village_code, county_code, user_id,
+        kind, amount_fen, card_masked, voucher_no, occurred_at, flags, body_hash)
+    SELECT {_uuid(tag, 'g')}, p.id, 'point', p.village_code, p.county_code, p.keeper_id,
+        t.kind,
+        CASE WHEN t.kind = 'balance_inquiry' THEN 0 ELSE {amount} END,
+        '622848******' || lpad(((g * 31) % 10000)::text, 4, '0'),
+        lpad((g % 1000000)::text, 6, '0'),
+        ((DATE '{first_day}' + (g % ({days}))::int) + TIME '08:00' + ((g * 7919) % 43200)
+            * INTERVAL '1 second') AT TIME ZONE 'Asia/Shanghai',
+        '{{}}', md5('{tag}-' || g) || md5('{tag}-body-' || g)
+    FROM generate_series(0::bigint, ({records}) - 1) g
+    JOIN demo_points p ON p.i = g % (SELECT count(*) FROM demo_points)
+    CROSS JOIN LATERAL (SELECT {POINT_KIND} AS kind) t
+    {"WHERE p.i % 7 <> 0" if quiet else ""}
+    """
+
+
 STATEMENTS = [
     # Tongliao's points, numbered; the demo keeper's point keeps only its recent history.
     """
@@ -74,46 +99,15 @@ STATEMENTS = [
       AND p.id NOT IN (SELECT point_id FROM users WHERE username = 'demo-keeper'
                        AND point_id IS NOT NULL)
     """,
-    f"""
-    INSERT INTO ledger_entries (id, point_id, channel, village_code, county_code, user_id,
-        kind, amount_fen, card_masked, voucher_no, occurred_at, flags, body_hash)
-    SELECT {_uuid('point', 'g')}, p.id, 'point', p.village_code, p.county_code, p.keeper_id,
-        t.kind,
-        CASE WHEN t.kind = 'balance_inquiry' THEN 0
-             ELSE {_exact(f'(g / 10) * {MONEY_PER_TEN} + g % 10',
-                          POINT_RECORDS // 10 * MONEY_PER_TEN, POINT_YUAN, 40)} END,
-        '622848******' || lpad(((g * 31) % 10000)::text, 4, '0'),
-        lpad((g % 1000000)::text, 6, '0'),
-        ((DATE '{POINT_FROM}' + (g % ({(POINT_TO - POINT_FROM).days} + 1))::int)
-            + TIME '08:00' + ((g * 7919) % 43200) * INTERVAL '1 second')
-            AT TIME ZONE 'Asia/Shanghai',
-        '{{}}', md5('point-' || g) || md5('point-body-' || g)
-    FROM generate_series(0::bigint, {POINT_RECORDS - 1}) g
-    JOIN demo_points p ON p.i = g % (SELECT count(*) FROM demo_points)
-    CROSS JOIN LATERAL (SELECT {POINT_KIND} AS kind) t
-    """,
+    _point_business("point", POINT_FROM, (POINT_TO - POINT_FROM).days + 1, POINT_RECORDS,
+                    _exact(f"(g / 10) * {MONEY_PER_TEN} + g % 10",
+                           POINT_RECORDS // 10 * MONEY_PER_TEN, POINT_YUAN, 40)),
     # Since the seed's table ends, day by day up to yesterday: the same business at its
     # daily rate, at six points in seven. The seventh went quiet when the table ends, so
     # the map's dormant points are the ones a supervisor would chase, and this year's
     # figures stand beside last year's.
-    f"""
-    INSERT INTO ledger_entries (id, point_id, channel, village_code, county_code, user_id,
-        kind, amount_fen, card_masked, voucher_no, occurred_at, flags, body_hash)
-    SELECT {_uuid('since', 'g')}, p.id, 'point', p.village_code, p.county_code, p.keeper_id,
-        t.kind,
-        CASE WHEN t.kind = 'balance_inquiry' THEN 0
-             ELSE (5 + ((g * 2654435761) % 4294967296) % 131) * {TEN_YUAN} END,
-        '622848******' || lpad(((g * 31) % 10000)::text, 4, '0'),
-        lpad((g % 1000000)::text, 6, '0'),
-        ((DATE '{SINCE}' + (g % d.days)::int) + TIME '08:00' + ((g * 7919) % 43200)
-            * INTERVAL '1 second') AT TIME ZONE 'Asia/Shanghai',
-        '{{}}', md5('since-' || g) || md5('since-body-' || g)
-    FROM (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date - DATE '{SINCE}' AS days) d
-    CROSS JOIN LATERAL generate_series(0::bigint, d.days * {POINT_PER_DAY} - 1) g
-    JOIN demo_points p ON p.i = g % (SELECT count(*) FROM demo_points)
-    CROSS JOIN LATERAL (SELECT {POINT_KIND} AS kind) t
-    WHERE p.i % 7 <> 0
-    """,
+    _point_business("since", SINCE, DAYS_SINCE, f"{DAYS_SINCE} * {POINT_PER_DAY}",
+                    f"(5 + ((g * 2654435761) % 4294967296) % 131) * {TEN_YUAN}", quiet=True),
     # The Kailu rural commercial bank's volunteer team: one field agent of its branch.
     f"""
     INSERT INTO users (username, display_name, phone, role, org_id, county_code, active)
